@@ -1,0 +1,92 @@
+package org.attentionprobe;
+
+import org.attentionprobe.graph.GraphOptions;
+import org.attentionprobe.graph.ModelGraph;
+import org.attentionprobe.graph.ModelSummary;
+import org.attentionprobe.keras.ModelFiles;
+import org.attentionprobe.keras.SavedModel;
+import org.attentionprobe.layers.LayerMappers;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Keras transformer text classifier on the JVM: the entry point of the Java API.
+ *
+ * <pre>{@code
+ * try (TransformerModel model = TransformerModel.open(Path.of("model.h5"))) {
+ *     ModelSummary s = model.summary();             // blocks, heads, vocab, maxlen, classes
+ *     ModelOutput out = model.run(tokenIds);        // int[batch][maxlen]
+ *     INDArray p = out.probabilities();             // [batch, classes]
+ *     INDArray a = out.attention(0);                // [batch, heads, L, L], rows = query, columns = key
+ * }
+ * }</pre>
+ */
+public final class TransformerModel implements AutoCloseable {
+    private final SavedModel saved;
+    private final ModelGraph graph;
+
+    private TransformerModel(SavedModel saved, ModelGraph graph) {
+        this.saved = saved;
+        this.graph = graph;
+    }
+
+    /** Opens a model file with the built-in layer mappers. */
+    public static TransformerModel open(Path file) {
+        return open(file, LayerMappers.builtIn());
+    }
+
+    /** Opens a model file with your own registry (built-ins plus your custom layers). */
+    public static TransformerModel open(Path file, LayerMappers mappers) {
+        return of(ModelFiles.read(file), mappers, GraphOptions.inference());
+    }
+
+    /** Builds a model from what was already read (for other formats or inferred architectures). */
+    public static TransformerModel of(SavedModel saved, LayerMappers mappers, GraphOptions options) {
+        return new TransformerModel(saved, ModelGraph.build(saved, mappers, options));
+    }
+
+    public ModelSummary summary() {
+        return graph.summary();
+    }
+
+    /** What was read from the file (config and weights). */
+    public SavedModel saved() {
+        return saved;
+    }
+
+    public ModelGraph graph() {
+        return graph;
+    }
+
+    /** Probabilities and every block's attention for a batch of token ids {@code [B][L]}. */
+    public ModelOutput run(int[][] tokenIds) {
+        return run(graph.tokenArray(tokenIds));
+    }
+
+    /** Probabilities and every block's attention for an int32 array {@code [B, L]}. */
+    public ModelOutput run(INDArray tokenIds) {
+        List<String> names = new ArrayList<>();
+        names.add("probabilities");
+        names.addAll(graph.attentionNames());
+        Map<String, INDArray> out = graph.run(tokenIds, names, Map.of());
+        List<INDArray> attention = new ArrayList<>();
+        for (String name : graph.attentionNames()) {
+            attention.add(out.get(name));
+        }
+        return new ModelOutput(out.get("probabilities"), attention);
+    }
+
+    /** Any named results ({@link ModelGraph#outputNames()}), e.g. {@code embedding}, {@code block0/output}. */
+    public Map<String, INDArray> run(INDArray tokenIds, String... outputs) {
+        return graph.run(tokenIds, List.of(outputs), Map.of());
+    }
+
+    @Override
+    public void close() {
+        graph.close();
+    }
+}

@@ -1,0 +1,8 @@
+package org.attentionprobe;
+
+/** The file is sound but uses a feature this tool does not implement (a layer class, an activation, ...). */
+public class UnsupportedModelException extends ProbeException {
+    public UnsupportedModelException(String message) {
+        super(message);
+    }
+}

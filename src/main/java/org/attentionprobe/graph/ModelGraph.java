@@ -1,0 +1,178 @@
+package org.attentionprobe.graph;
+
+import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.keras.SavedModel;
+import org.attentionprobe.layers.LayerMappers;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model as one SameDiff graph, built once and run for every batch. Input: the placeholder
+ * {@code tokens}, int32 {@code [batch, L]}. Named results:
+ * <ul>
+ *   <li>{@code probabilities} {@code [B, classes]}: the model output</li>
+ *   <li>{@code embedding} {@code [B, L, E]}: the output of the token (and position) embedding</li>
+ *   <li>{@code block{i}/input}, {@code block{i}/output} {@code [B, L, E]}: a transformer block's input and output</li>
+ *   <li>{@code block{i}/attention} {@code [B, H, L, L]}: {@code softmax(QKᵀ/√d)}, rows = query, columns = key</li>
+ *   <li>{@code block{i}/attention_output} {@code [B, L, E]}: the attention layer's output after its projection</li>
+ * </ul>
+ * It knows nothing about files: it is built from a {@link SavedModel} by the layer mappers.
+ */
+public final class ModelGraph implements AutoCloseable {
+    private final SameDiff sd;
+    private final String tokens;
+    private final Map<String, SDVariable> named;
+    private final Map<String, String> taps;
+    private final Map<String, long[]> tapShapes;
+    private final ModelSummary summary;
+
+    ModelGraph(SameDiff sd, String tokens, Map<String, SDVariable> named, Map<String, String> taps,
+               Map<String, long[]> tapShapes, ModelSummary summary) {
+        this.sd = sd;
+        this.tokens = tokens;
+        this.named = new LinkedHashMap<>(named);
+        this.taps = new LinkedHashMap<>(taps);
+        this.tapShapes = new LinkedHashMap<>(tapShapes);
+        this.summary = summary;
+    }
+
+    /** Builds the graph of a saved model with the given mappers. */
+    public static ModelGraph build(SavedModel model, LayerMappers mappers, GraphOptions options) {
+        return new GraphBuilder(model, mappers, options).build();
+    }
+
+    public ModelSummary summary() {
+        return summary;
+    }
+
+    /** The names of the results {@link #run} can return, in graph order. */
+    public List<String> outputNames() {
+        return List.copyOf(named.keySet());
+    }
+
+    /** The attention result names, one per block: {@code block0/attention}, ... */
+    public List<String> attentionNames() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < summary.blocks().size(); i++) {
+            out.add("block" + i + "/attention");
+        }
+        return out;
+    }
+
+    /** Runs a batch of token ids {@code [B, L]} and returns the requested named results. */
+    public Map<String, INDArray> run(int[][] tokenIds, String... outputs) {
+        return run(tokenArray(tokenIds), List.of(outputs), Map.of());
+    }
+
+    /**
+     * Runs a batch and returns the requested named results.
+     *
+     * @param tokenIds int32 {@code [B, L]}, checked against the vocabulary
+     * @param outputs  names from {@link #outputNames()}
+     * @param tapInput offsets for gradient taps by result name (zeros when absent)
+     */
+    public Map<String, INDArray> run(INDArray tokenIds, Collection<String> outputs, Map<String, INDArray> tapInput) {
+        Map<String, INDArray> feed = feed(tokenIds, tapInput);
+        List<String> varNames = new ArrayList<>(outputs.size());
+        for (String name : outputs) {
+            varNames.add(variable(name).name());
+        }
+        Map<String, INDArray> raw = sd.output(feed, varNames);
+        Map<String, INDArray> result = new LinkedHashMap<>();
+        for (String name : outputs) {
+            result.put(name, raw.get(variable(name).name()));
+        }
+        return result;
+    }
+
+    /** The placeholder values for one run: the checked tokens, and every tap (zeros unless given). */
+    Map<String, INDArray> feed(INDArray tokenIds, Map<String, INDArray> tapInput) {
+        checkTokens(tokenIds);
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put(tokens, tokenIds.dataType() == DataType.INT32 ? tokenIds : tokenIds.castTo(DataType.INT32));
+        long batch = tokenIds.size(0);
+        for (Map.Entry<String, String> tap : taps.entrySet()) {
+            INDArray given = tapInput.get(tap.getKey());
+            if (given == null) {
+                long[] shape = tapShapes.get(tap.getKey()).clone();
+                shape[0] = batch;
+                given = Nd4j.zeros(DataType.FLOAT, shape);
+            }
+            feed.put(tap.getValue(), given);
+        }
+        return feed;
+    }
+
+    /** The graph variable behind a named result; an error listing the names when unknown. */
+    public SDVariable variable(String name) {
+        SDVariable v = named.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("no result named " + name + "; this graph has " + named.keySet());
+        }
+        return v;
+    }
+
+    /** The name of the tap placeholder for a result, when the graph was built with that tap. */
+    public String tapPlaceholder(String name) {
+        return taps.get(name);
+    }
+
+    /** The underlying SameDiff graph, for callers that need more (gradients, custom ops). */
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    /** Token ids must be a {@code [B, L]} integer array with every id in {@code [0, vocab)}. */
+    public void checkTokens(INDArray tokenIds) {
+        int length = summary.sequenceLength();
+        if (tokenIds.rank() != 2 || tokenIds.size(1) != length) {
+            throw new InvalidInputException("expected token ids of shape (batch, " + length + "), got "
+                    + org.attentionprobe.keras.Shapes.format(tokenIds.shape()));
+        }
+        if (tokenIds.size(0) == 0) {
+            throw new InvalidInputException("expected at least one sequence of token ids, got none");
+        }
+        if (!tokenIds.dataType().isIntType()) {
+            throw new InvalidInputException("expected integer token ids, got " + tokenIds.dataType());
+        }
+        long vocab = summary.vocabSize();
+        int[] flat = tokenIds.castTo(DataType.INT32).dup('c').data().asInt();
+        for (int i = 0; i < flat.length; i++) {
+            if (flat[i] < 0 || flat[i] >= vocab) {
+                throw new InvalidInputException("token id " + flat[i] + " at row " + (i / length) + ", position " + (i % length)
+                        + (flat[i] < 0 ? " is negative" : " is not below the vocabulary size " + vocab)
+                        + "; expected ids in [0, " + vocab + ")");
+            }
+        }
+    }
+
+    /** {@code int[B][L]} as an int32 array; rows must all have length L. */
+    public INDArray tokenArray(int[][] tokenIds) {
+        int length = summary.sequenceLength();
+        for (int r = 0; r < tokenIds.length; r++) {
+            if (tokenIds[r].length != length) {
+                throw new InvalidInputException("row " + r + " has " + tokenIds[r].length + " token ids, expected " + length
+                        + " (pad like keras.utils.pad_sequences)");
+            }
+        }
+        if (tokenIds.length == 0) {
+            throw new InvalidInputException("expected at least one sequence of token ids, got none");
+        }
+        return Nd4j.createFromArray(tokenIds);
+    }
+
+    @Override
+    public void close() {
+        named.clear();
+    }
+}

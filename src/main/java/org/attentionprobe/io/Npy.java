@@ -1,0 +1,267 @@
+package org.attentionprobe.io;
+
+import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.keras.Shapes;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * numpy's {@code .npy} and {@code .npz} formats (format versions 1 to 3, C order, little-endian
+ * float16/32/64, int8/16/32/64, uint8/16/32, bool). Reading refuses object (pickled) arrays with a clear
+ * message; writing produces files {@code numpy.load} reads.
+ */
+public final class Npy {
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** Arrays larger than this are refused (2^31 - 1 elements is also nd4j's limit for one buffer). */
+    private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    private Npy() {
+    }
+
+    /** Reads one {@code .npy} file. */
+    public static INDArray read(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.getFileName().toString());
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads every array of an {@code .npz} archive, by name (without {@code .npy}). */
+    public static Map<String, INDArray> readNpz(Path file) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            for (ZipEntry entry : java.util.Collections.list(zip.entries())) {
+                if (!entry.getName().endsWith(".npy")) {
+                    continue;
+                }
+                String name = entry.getName().substring(0, entry.getName().length() - 4);
+                try (InputStream in = zip.getInputStream(entry)) {
+                    out.put(name, read(in, file.getFileName() + ":" + name));
+                }
+            }
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + file + " as an .npz archive: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Reads an {@code .npy} stream; {@code what} names it in messages. */
+    public static INDArray read(InputStream in, String what) throws IOException {
+        byte[] magic = in.readNBytes(8);
+        if (magic.length < 8 || !java.util.Arrays.equals(java.util.Arrays.copyOf(magic, 6), MAGIC)) {
+            throw new InvalidInputException(what + " is not a numpy .npy file (no \\x93NUMPY header)");
+        }
+        int major = magic[6];
+        int headerLength;
+        if (major == 1) {
+            byte[] len = in.readNBytes(2);
+            headerLength = (len[0] & 0xff) | (len[1] & 0xff) << 8;
+        } else if (major == 2 || major == 3) {
+            byte[] len = in.readNBytes(4);
+            headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        } else {
+            throw new InvalidInputException(what + " has .npy format version " + major + ", expected 1, 2 or 3");
+        }
+        if (headerLength < 0 || headerLength > 1 << 20) {
+            throw new InvalidInputException(what + " has a damaged .npy header (length " + headerLength + ")");
+        }
+        String header = new String(in.readNBytes(headerLength), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        String descr = match(DESCR, header, what, "descr");
+        if (match(FORTRAN, header, what, "fortran_order").equals("True")) {
+            throw new InvalidInputException(what + " is stored in Fortran order; save it with numpy.ascontiguousarray first");
+        }
+        long[] shape = parseShape(match(SHAPE, header, what, "shape"), what);
+        long count = Shapes.size(shape);
+        if (count > MAX_ELEMENTS) {
+            throw new InvalidInputException(what + " has " + count + " elements, more than this tool reads");
+        }
+        Dtype dtype = Dtype.of(descr, what);
+        long bytes = count * dtype.size;
+        byte[] data = in.readNBytes((int) Math.min(bytes, Integer.MAX_VALUE));
+        if (data.length < bytes) {
+            throw new InvalidInputException(what + " is truncated: its header declares shape " + Shapes.format(shape) + " of " + descr
+                    + " (" + bytes + " bytes of data) but only " + data.length + " bytes follow");
+        }
+        return dtype.toArray(ByteBuffer.wrap(data).order(dtype.order), (int) count, shape);
+    }
+
+    private static String match(Pattern p, String header, String what, String key) {
+        Matcher m = p.matcher(header);
+        if (!m.find()) {
+            throw new InvalidInputException(what + " has a .npy header without '" + key + "': " + header.strip());
+        }
+        return m.group(1);
+    }
+
+    private static long[] parseShape(String text, String what) {
+        String[] parts = text.split(",");
+        return java.util.Arrays.stream(parts).map(String::strip).filter(s -> !s.isEmpty()).mapToLong(s -> {
+            try {
+                long v = Long.parseLong(s.endsWith("L") ? s.substring(0, s.length() - 1) : s);
+                if (v < 0) {
+                    throw new NumberFormatException();
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException(what + " has an unreadable shape (" + text + ")");
+            }
+        }).toArray();
+    }
+
+    private enum Dtype {
+        F2("f2", 2), F4("f4", 4), F8("f8", 8), I1("i1", 1), I2("i2", 2), I4("i4", 4), I8("i8", 8),
+        U1("u1", 1), U2("u2", 2), U4("u4", 4), B1("b1", 1);
+
+        final String code;
+        final int size;
+        ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+
+        Dtype(String code, int size) {
+            this.code = code;
+            this.size = size;
+        }
+
+        static Dtype of(String descr, String what) {
+            if (descr.startsWith("|O") || descr.startsWith("O")) {
+                throw new InvalidInputException(what + " holds Python objects (a pickled object array, e.g. unpadded reviews); "
+                        + "convert it to a padded int32 array first (python-export/export_reviews.py does)");
+            }
+            if (descr.startsWith(">") && !descr.endsWith("1")) {
+                throw new InvalidInputException(what + " is big-endian (" + descr + "); save it little-endian");
+            }
+            String code = descr.replaceFirst("^[<>|=]", "");
+            for (Dtype d : values()) {
+                if (d.code.equals(code)) {
+                    return d;
+                }
+            }
+            throw new InvalidInputException(what + " has dtype " + descr + "; expected a numeric array (float or int)");
+        }
+
+        INDArray toArray(ByteBuffer buf, int count, long[] shape) {
+            return switch (this) {
+                case F2 -> {
+                    float[] v = new float[count];
+                    for (int i = 0; i < count; i++) {
+                        v[i] = halfToFloat(buf.getShort());
+                    }
+                    yield Nd4j.create(v, shape, 'c');
+                }
+                case F4 -> {
+                    float[] v = new float[count];
+                    buf.asFloatBuffer().get(v);
+                    yield Nd4j.create(v, shape, 'c');
+                }
+                case F8 -> {
+                    double[] v = new double[count];
+                    buf.asDoubleBuffer().get(v);
+                    yield Nd4j.create(v, shape, 'c');
+                }
+                case I8 -> {
+                    long[] v = new long[count];
+                    buf.asLongBuffer().get(v);
+                    yield Nd4j.createFromArray(v).reshape(shape);
+                }
+                case U4 -> {
+                    long[] v = new long[count];
+                    for (int i = 0; i < count; i++) {
+                        v[i] = buf.getInt() & 0xffffffffL;
+                    }
+                    yield Nd4j.createFromArray(v).reshape(shape);
+                }
+                default -> {
+                    int[] v = new int[count];
+                    for (int i = 0; i < count; i++) {
+                        v[i] = switch (this) {
+                            case I1, B1 -> buf.get();
+                            case U1 -> buf.get() & 0xff;
+                            case I2 -> buf.getShort();
+                            case U2 -> buf.getShort() & 0xffff;
+                            default -> buf.getInt();
+                        };
+                    }
+                    yield Nd4j.createFromArray(v).reshape(shape);
+                }
+            };
+        }
+    }
+
+    /** IEEE 754 binary16 to float (Float.float16ToFloat arrived only in Java 20). */
+    static float halfToFloat(short h) {
+        int bits = h & 0xffff;
+        int sign = (bits & 0x8000) << 16;
+        int exponent = (bits >> 10) & 0x1f;
+        int mantissa = bits & 0x3ff;
+        if (exponent == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        if (exponent == 0) {
+            float value = mantissa * 0x1p-24f;
+            return sign == 0 ? value : -value;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+    }
+
+    /** Writes a float32, float64, int32 or int64 array as {@code .npy} (version 1.0, little-endian, C order). */
+    public static void write(INDArray array, OutputStream out) throws IOException {
+        String descr;
+        INDArray a = array.dup('c');
+        switch (a.dataType()) {
+            case FLOAT -> descr = "<f4";
+            case DOUBLE -> descr = "<f8";
+            case INT -> descr = "<i4";
+            case LONG -> descr = "<i8";
+            default -> {
+                a = a.castTo(DataType.FLOAT);
+                descr = "<f4";
+            }
+        }
+        long[] shape = a.shape();
+        StringBuilder dims = new StringBuilder();
+        for (long d : shape) {
+            dims.append(d).append(", ");
+        }
+        String shapeText = shape.length == 1 ? "(" + shape[0] + ",)" : "(" + (shape.length == 0 ? "" : dims.substring(0, dims.length() - 2)) + ")";
+        String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
+        int total = MAGIC.length + 2 + 2 + header.length() + 1;
+        int padding = (64 - total % 64) % 64;
+        header = header + " ".repeat(padding) + "\n";
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        head.write(MAGIC);
+        head.write(1);
+        head.write(0);
+        head.write(header.length() & 0xff);
+        head.write((header.length() >> 8) & 0xff);
+        head.write(header.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(head.toByteArray());
+        ByteBuffer buf = a.data().asNio().order(ByteOrder.nativeOrder());
+        byte[] bytes = new byte[(int) (a.length() * a.dataType().width())];
+        buf.position(0);
+        buf.get(bytes);
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalStateException("big-endian platforms are not supported");
+        }
+        out.write(bytes);
+    }
+}

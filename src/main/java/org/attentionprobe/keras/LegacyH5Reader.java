@@ -1,0 +1,94 @@
+package org.attentionprobe.keras;
+
+import org.attentionprobe.BrokenModelException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads the legacy HDF5 format of {@code model.save("x.h5")} (tf.keras 2.x and Keras 3) and of
+ * tf.keras 2.x {@code model.save_weights("x.h5")}.
+ *
+ * <pre>
+ * /                      @keras_version @backend @model_config (JSON)   [weights-only: @layer_names here]
+ * /model_weights         @layer_names (variable-length strings)
+ * /model_weights/&lt;layer&gt; @weight_names, in creation order
+ * /model_weights/&lt;layer&gt;/&lt;weight name&gt;   a dataset
+ * /optimizer_weights     ignored
+ * </pre>
+ */
+public final class LegacyH5Reader {
+    private LegacyH5Reader() {
+    }
+
+    /** True when the file has the legacy layout (a {@code model_config} or {@code layer_names}). */
+    public static boolean isLegacyLayout(Hdf5File file) {
+        return file.hasAttribute("/", "model_config") || file.hasAttribute("/", "layer_names")
+                || file.isGroup("model_weights");
+    }
+
+    /** Reads config and weights; the config must be present. */
+    public static SavedModel read(Hdf5File file) {
+        Optional<String> configJson = attribute(file, "/", "model_config").map(v -> String.join("", v));
+        if (configJson.isEmpty()) {
+            throw new BrokenModelException(file.path().getFileName() + " has no model_config attribute: it holds "
+                    + (file.hasAttribute("/", "layer_names") ? "weights only (model.save_weights), which need the architecture "
+                    + "as options (see --help)" : "no Keras model") + "; expected a file written by model.save(\"model.h5\")");
+        }
+        ModelConfig config = ModelConfig.parse(KerasJson.parseFirstValue(configJson.get(), "model_config"));
+        return new SavedModel(file.path(), "legacy HDF5 (model.save)", version(file), backend(file), config,
+                readWeights(file, "model_weights"));
+    }
+
+    /** The weights of a legacy file, by layer, from {@code root/@layer_names} and each layer's {@code @weight_names}. */
+    public static Map<String, List<Weight>> readWeights(Hdf5File file, String root) {
+        String rootPath = file.isGroup(root) ? root : "/";
+        List<String> layerNames = attribute(file, rootPath, "layer_names").orElseThrow(() -> new BrokenModelException(
+                file.path().getFileName() + " has no " + rootPath + " @layer_names attribute, expected the layer list Keras writes"));
+        Map<String, List<Weight>> weights = new LinkedHashMap<>();
+        for (String layer : layerNames) {
+            String group = rootPath.equals("/") ? layer : rootPath + "/" + layer;
+            if (!file.isGroup(group)) {
+                throw new BrokenModelException(file.path().getFileName() + ": layer_names lists " + layer
+                        + " but there is no group " + group);
+            }
+            List<String> weightNames = attribute(file, group, "weight_names").orElse(List.of());
+            List<Weight> list = new ArrayList<>(weightNames.size());
+            for (String weightName : weightNames) {
+                String dataset = group + "/" + weightName;
+                if (!file.isDataset(dataset)) {
+                    throw new BrokenModelException(file.path().getFileName() + ": weight " + weightName + " of layer "
+                            + layer + " is listed in weight_names but missing (no dataset " + dataset + ")");
+                }
+                list.add(new Weight(weightName, file.shape(dataset), file.readFloats(dataset)));
+            }
+            weights.put(layer, list);
+        }
+        return weights;
+    }
+
+    /** An attribute Keras may have split into {@code name0}, {@code name1}, ... when it exceeded 64 KB. */
+    static Optional<List<String>> attribute(Hdf5File file, String object, String name) {
+        Optional<List<String>> whole = file.stringAttribute(object, name);
+        if (whole.isPresent()) {
+            return whole;
+        }
+        List<String> chunks = new ArrayList<>();
+        for (int i = 0; file.hasAttribute(object, name + i); i++) {
+            chunks.addAll(file.stringAttribute(object, name + i).orElseThrow());
+        }
+        return chunks.isEmpty() ? Optional.empty() : Optional.of(chunks);
+    }
+
+    static String version(Hdf5File file) {
+        return attribute(file, "/", "keras_version").map(v -> String.join("", v)).orElse("unknown");
+    }
+
+    static String backend(Hdf5File file) {
+        return attribute(file, "/", "backend").map(v -> String.join("", v)).orElse("unknown");
+    }
+}

@@ -1,0 +1,321 @@
+package org.attentionprobe.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.UnsupportedModelException;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The model's architecture, read from Keras's {@code model_config} / {@code config.json} and made
+ * dialect-neutral: a list of layers in call order, each naming the layers it takes input from.
+ *
+ * <p>Dialects read: tf.keras 2.x ({@code batch_input_shape}, inbound nodes as nested lists, dtype as
+ * a string) and Keras 3 ({@code batch_shape}, inbound nodes as {@code __keras_tensor__} args, dtype as
+ * a {@code DTypePolicy} object, {@code package>Class} registered names); {@code Functional},
+ * {@code Model} and {@code Sequential} top levels.
+ */
+public final class ModelConfig {
+    /** Which Keras wrote the config. */
+    public enum Dialect { KERAS_2, KERAS_3 }
+
+    private final String modelClass;
+    private final String modelName;
+    private final Dialect dialect;
+    private final List<LayerSpec> layers;
+    private final String inputLayer;
+    private final String outputLayer;
+    private final long[] inputShape;
+
+    private ModelConfig(String modelClass, String modelName, Dialect dialect, List<LayerSpec> layers,
+                        String inputLayer, String outputLayer, long[] inputShape) {
+        this.modelClass = modelClass;
+        this.modelName = modelName;
+        this.dialect = dialect;
+        this.layers = List.copyOf(layers);
+        this.inputLayer = inputLayer;
+        this.outputLayer = outputLayer;
+        this.inputShape = inputShape;
+    }
+
+    /** Builds a config directly, for models whose architecture was inferred rather than read. */
+    public static ModelConfig of(String modelName, Dialect dialect, List<LayerSpec> layers, long[] inputShape) {
+        return new ModelConfig("Functional", modelName, dialect, layers, layers.get(0).name(),
+                layers.get(layers.size() - 1).name(), inputShape);
+    }
+
+    /** Parses a top-level model config ({@code {"class_name": "Functional", "config": {...}}}). */
+    public static ModelConfig parse(JsonNode root) {
+        if (!root.isObject() || !root.hasNonNull("class_name")) {
+            throw new BrokenModelException("model_config has no class_name, expected a Keras model config "
+                    + "like {\"class_name\": \"Functional\", \"config\": {...}}");
+        }
+        String cls = root.get("class_name").asText();
+        JsonNode config = root.get("config");
+        if (config == null || config.isNull()) {
+            throw new BrokenModelException("model_config of class " + cls + " has no config");
+        }
+        return switch (cls) {
+            case "Functional", "Model" -> parseFunctional(cls, config);
+            case "Sequential" -> parseSequential(config);
+            default -> throw new UnsupportedModelException("model class " + cls
+                    + " is not supported; supported: Functional, Model, Sequential");
+        };
+    }
+
+    private static ModelConfig parseFunctional(String cls, JsonNode config) {
+        JsonNode layersNode = config.get("layers");
+        if (layersNode == null || !layersNode.isArray() || layersNode.isEmpty()) {
+            throw new BrokenModelException("model_config of class " + cls + " has no layers");
+        }
+        Dialect dialect = Dialect.KERAS_2;
+        List<LayerSpec> layers = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (JsonNode layer : layersNode) {
+            String className = text(layer, "class_name");
+            if (className == null) {
+                throw new BrokenModelException("a layer in model_config has no class_name: " + abbreviate(layer));
+            }
+            JsonNode layerConfig = layer.path("config");
+            String name = text(layer, "name");
+            if (name == null) {
+                name = text(layerConfig, "name");
+            }
+            if (name == null) {
+                throw new BrokenModelException("a " + className + " layer in model_config has no name");
+            }
+            if (isModelClass(className)) {
+                throw new UnsupportedModelException("layer " + name + " is a nested model (" + className
+                        + "); nested models are not supported, save the inner layers in one Functional model");
+            }
+            if (!seen.add(name)) {
+                throw new BrokenModelException("model_config has two layers named " + name);
+            }
+            if (isKeras3(layer)) {
+                dialect = Dialect.KERAS_3;
+            }
+            List<String> inbound = parseInbound(layer.path("inbound_nodes"), name);
+            for (String in : inbound) {
+                if (!seen.contains(in)) {
+                    throw new BrokenModelException("layer " + name + " takes input from " + in
+                            + ", which is not defined before it in model_config");
+                }
+            }
+            layers.add(new LayerSpec(name, className, layerConfig, inbound));
+        }
+        String input = singleEndpoint(config.get("input_layers"), "input");
+        String output = singleEndpoint(config.get("output_layers"), "output");
+        Map<String, LayerSpec> byName = index(layers);
+        if (!byName.containsKey(input) || !byName.containsKey(output)) {
+            throw new BrokenModelException("model_config names input " + input + " and output " + output
+                    + " but its layers are " + byName.keySet());
+        }
+        long[] inputShape = inputShapeOf(byName.get(input).config());
+        return new ModelConfig(cls, text(config, "name"), dialect, layers, input, output, inputShape);
+    }
+
+    private static ModelConfig parseSequential(JsonNode config) {
+        JsonNode layersNode = config.isArray() ? config : config.get("layers");
+        if (layersNode == null || !layersNode.isArray() || layersNode.isEmpty()) {
+            throw new BrokenModelException("model_config of class Sequential has no layers");
+        }
+        Dialect dialect = Dialect.KERAS_2;
+        List<LayerSpec> layers = new ArrayList<>();
+        long[] inputShape = null;
+        JsonNode build = config.path("build_input_shape");
+        if (build.isArray()) {
+            inputShape = shapeOf(build);
+        }
+        String previous = null;
+        for (JsonNode layer : layersNode) {
+            String className = text(layer, "class_name");
+            JsonNode layerConfig = layer.path("config");
+            String name = text(layerConfig, "name");
+            if (className == null || name == null) {
+                throw new BrokenModelException("a layer of the Sequential model_config has no class_name or name: "
+                        + abbreviate(layer));
+            }
+            if (isModelClass(className)) {
+                throw new UnsupportedModelException("layer " + name + " is a nested model (" + className
+                        + "); nested models are not supported");
+            }
+            if (isKeras3(layer)) {
+                dialect = Dialect.KERAS_3;
+            }
+            if (previous == null) {
+                long[] declared = inputShapeOf(layerConfig);
+                if (declared != null) {
+                    inputShape = declared;
+                }
+                if (!className.equals("InputLayer")) {
+                    // Keras 2 puts the input shape on the first layer; make the input explicit.
+                    layers.add(new LayerSpec("input", "InputLayer", KerasJson.MAPPER.createObjectNode(), List.of()));
+                    previous = "input";
+                }
+            }
+            layers.add(new LayerSpec(name, className, layerConfig, previous == null ? List.of() : List.of(previous)));
+            previous = name;
+        }
+        return new ModelConfig("Sequential", text(config, "name"), dialect, layers, layers.get(0).name(),
+                previous, inputShape);
+    }
+
+    /**
+     * The names of the layers feeding a layer. Keras 2: {@code [[["input_2", 0, 0, {}]]]} (kwargs may
+     * hold more tensors as {@code ["x", 0, 0]}); Keras 3: {@code [{"args": [...], "kwargs": {...}}]} with
+     * {@code __keras_tensor__} entries whose {@code keras_history[0]} is the layer name.
+     */
+    static List<String> parseInbound(JsonNode nodes, String layerName) {
+        if (nodes == null || nodes.isMissingNode() || nodes.isNull() || nodes.isEmpty()) {
+            return List.of();
+        }
+        if (!nodes.isArray()) {
+            throw new BrokenModelException("layer " + layerName + " has inbound_nodes that are not a list");
+        }
+        if (nodes.size() > 1) {
+            throw new UnsupportedModelException("layer " + layerName + " is called " + nodes.size()
+                    + " times (a shared layer); only layers called once are supported");
+        }
+        JsonNode node = nodes.get(0);
+        List<String> names = new ArrayList<>();
+        if (node.isArray()) {
+            for (JsonNode entry : node) {
+                if (!entry.isArray() || entry.isEmpty() || !entry.get(0).isTextual()) {
+                    throw new BrokenModelException("layer " + layerName + " has an unreadable inbound node: " + abbreviate(entry));
+                }
+                names.add(entry.get(0).asText());
+                if (entry.size() > 3 && entry.get(3).isObject()) {
+                    entry.get(3).forEach(v -> {
+                        if (v.isArray() && v.size() >= 3 && v.get(0).isTextual() && v.get(1).isNumber()) {
+                            names.add(v.get(0).asText());
+                        }
+                    });
+                }
+            }
+        } else if (node.isObject()) {
+            collectKerasTensors(node.path("args"), names);
+            collectKerasTensors(node.path("kwargs"), names);
+        } else {
+            throw new BrokenModelException("layer " + layerName + " has an unreadable inbound node: " + abbreviate(node));
+        }
+        return names;
+    }
+
+    private static void collectKerasTensors(JsonNode node, List<String> names) {
+        if (node.isObject() && "__keras_tensor__".equals(text(node, "class_name"))) {
+            JsonNode history = node.path("config").path("keras_history");
+            if (history.isArray() && !history.isEmpty()) {
+                names.add(history.get(0).asText());
+            }
+            return;
+        }
+        if (node.isContainerNode()) {
+            node.forEach(child -> collectKerasTensors(child, names));
+        }
+    }
+
+    /** {@code input_layers}: Keras 2 {@code [["input_1", 0, 0]]}, Keras 3 {@code ["input_layer", 0, 0]}. */
+    private static String singleEndpoint(JsonNode node, String what) {
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            throw new BrokenModelException("model_config has no " + what + "_layers");
+        }
+        if (node.get(0).isTextual()) {
+            return node.get(0).asText();
+        }
+        if (node.size() > 1) {
+            throw new UnsupportedModelException("the model has " + node.size() + " " + what
+                    + "s; only models with one " + what + " are supported");
+        }
+        JsonNode first = node.get(0);
+        if (first.isArray() && !first.isEmpty() && first.get(0).isTextual()) {
+            return first.get(0).asText();
+        }
+        throw new BrokenModelException("model_config has an unreadable " + what + "_layers: " + abbreviate(node));
+    }
+
+    /** {@code batch_shape} (Keras 3) or {@code batch_input_shape} (Keras 2), batch dimension as -1. */
+    private static long[] inputShapeOf(JsonNode config) {
+        for (String key : new String[]{"batch_shape", "batch_input_shape"}) {
+            JsonNode node = config.get(key);
+            if (node != null && node.isArray()) {
+                return shapeOf(node);
+            }
+        }
+        return null;
+    }
+
+    private static long[] shapeOf(JsonNode node) {
+        long[] shape = new long[node.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = node.get(i).isNumber() ? node.get(i).asLong() : Shapes.ANY;
+        }
+        return shape;
+    }
+
+    private static boolean isKeras3(JsonNode layer) {
+        JsonNode inbound = layer.path("inbound_nodes");
+        return layer.path("config").has("batch_shape")
+                || layer.path("config").path("dtype").isObject()
+                || layer.has("module")
+                || (inbound.isArray() && !inbound.isEmpty() && inbound.get(0).isObject());
+    }
+
+    private static boolean isModelClass(String className) {
+        return className.equals("Functional") || className.equals("Model") || className.equals("Sequential");
+    }
+
+    private static Map<String, LayerSpec> index(List<LayerSpec> layers) {
+        Map<String, LayerSpec> byName = new LinkedHashMap<>();
+        layers.forEach(l -> byName.put(l.name(), l));
+        return byName;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node == null ? null : node.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    private static String abbreviate(JsonNode node) {
+        String s = node.toString();
+        return s.length() > 120 ? s.substring(0, 117) + "..." : s;
+    }
+
+    public String modelClass() {
+        return modelClass;
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** The layers in the order Keras listed them (a valid call order). */
+    public List<LayerSpec> layers() {
+        return layers;
+    }
+
+    public String inputLayer() {
+        return inputLayer;
+    }
+
+    public String outputLayer() {
+        return outputLayer;
+    }
+
+    /** The declared input shape with the batch dimension, e.g. {@code [-1, 200]}; null if not declared. */
+    public long[] inputShape() {
+        return inputShape == null ? null : inputShape.clone();
+    }
+
+    public LayerSpec layer(String name) {
+        return layers.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
+    }
+}

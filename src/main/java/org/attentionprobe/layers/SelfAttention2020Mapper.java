@@ -1,0 +1,68 @@
+package org.attentionprobe.layers;
+
+import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.keras.Shapes;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import static org.attentionprobe.keras.Shapes.ANY;
+
+/**
+ * The hand-written {@code MultiHeadSelfAttention} of the 2020 keras.io example: four {@code Dense(E)}
+ * layers and head size {@code d = E / H}.
+ * <pre>
+ * q, k, v = x · Wq + bq, x · Wk + bk, x · Wv + bv     W (E, E)  b (E,)   split into H heads of d
+ * A = softmax(q · kᵀ / √d)                           [B, H, L, L]
+ * out = concat_h(A · v) · Wc + bc                     Wc (E, E)  bc (E,)   ("combine_heads")
+ * </pre>
+ * The kernels do not tell the head count: it comes from the config ({@code num_heads}), or from the
+ * caller when the file has no config.
+ */
+public final class SelfAttention2020Mapper implements LayerMapper {
+    public static final String KIND = "MultiHeadSelfAttention";
+
+    @Override
+    public Tensor map(LayerContext ctx) {
+        int heads = (int) ctx.config().findLong("num_heads").orElseThrow(() -> new BrokenModelException(
+                "layer " + ctx.layer().name() + ": config has no num_heads, which a MultiHeadSelfAttention needs"));
+        return build(ctx, ctx.input(), heads, 0);
+    }
+
+    static Tensor build(LayerContext ctx, Tensor x, int heads, int ffDim) {
+        long e = x.lastDim();
+        String layer = ctx.layer().name();
+        if (heads <= 0 || e % heads != 0) {
+            throw new BrokenModelException("layer " + layer + ": embedding size " + e + " is not divisible by num_heads = "
+                    + heads + " (a MultiHeadSelfAttention splits the embedding evenly across heads)");
+        }
+        int d = (int) (e / heads);
+        WeightCursor w = ctx.weights();
+        INDArray wq = w.next("query_dense kernel", e, e);
+        INDArray bq = w.next("query_dense bias", e);
+        INDArray wk = w.next("key_dense kernel", e, e);
+        INDArray bk = w.next("key_dense bias", e);
+        INDArray wv = w.next("value_dense kernel", e, e);
+        INDArray bv = w.next("value_dense bias", e);
+        INDArray wc = w.next("combine_heads kernel", e, ANY);
+        long out = wc.size(1);
+        INDArray bc = w.next("combine_heads bias", out);
+
+        int block = ctx.beginBlock(new BlockInfo(layer, KIND, heads, d, d, ffDim));
+        SameDiff sd = ctx.sd();
+        long length = x.shape()[1];
+        SDVariable flat = sd.reshape(x.var(), -1, e);
+        SDVariable q = AttentionCore.splitHeads(sd, linear(ctx, "query", flat, wq, bq), length, heads, d);
+        SDVariable k = AttentionCore.splitHeads(sd, linear(ctx, "key", flat, wk, bk), length, heads, d);
+        SDVariable v = AttentionCore.splitHeads(sd, linear(ctx, "value", flat, wv, bv), length, heads, d);
+        SDVariable scores = sd.mmul(q, k, false, true, false).div(Math.sqrt(d));
+        SDVariable context = AttentionCore.attend(ctx, block, scores, v, heads, length, length);
+        SDVariable merged = AttentionCore.mergeHeads(sd, context, heads, d);
+        SDVariable y = sd.reshape(linear(ctx, "combine", merged, wc, bc), -1, length, out);
+        return new Tensor(ctx.output("block" + block + "/attention_output", y, Shapes.ANY, length, out), new long[]{Shapes.ANY, length, out});
+    }
+
+    private static SDVariable linear(LayerContext ctx, String name, SDVariable x, INDArray kernel, INDArray bias) {
+        return ctx.sd().mmul(x, ctx.constant(name + "_kernel", kernel)).add(ctx.constant(name + "_bias", bias));
+    }
+}
