@@ -30,8 +30,8 @@ import java.util.Set;
 
 /**
  * Walks the model config in call order and asks each layer's mapper to build it. Problems are collected
- * per layer (a failed layer passes its input on, so later layers are still checked) and reported
- * together at the end, so one run names everything wrong with a file.
+ * and reported together at the end: every layer class is checked first, then every layer that does not
+ * depend on a failed one (a failed layer has no output shape to check its successors against).
  */
 final class GraphBuilder {
     static final String TOKENS = "tokens";
@@ -64,9 +64,21 @@ final class GraphBuilder {
 
     ModelGraph build() {
         ModelConfig config = model.config();
+        Map<String, LayerMapper> layerMappers = new HashMap<>();
+        for (LayerSpec layer : config.layers()) { // every unknown class, whatever else is wrong
+            try {
+                layerMappers.put(layer.name(), mappers.forLayer(layer));
+            } catch (UnsupportedModelException e) {
+                problems.add(e.getMessage());
+            }
+        }
         Set<String> configured = new HashSet<>();
         for (LayerSpec layer : config.layers()) {
             configured.add(layer.name());
+            LayerMapper mapper = layerMappers.get(layer.name());
+            if (mapper == null) {
+                continue;
+            }
             List<Tensor> inputs = new ArrayList<>();
             for (String in : layer.inbound()) {
                 Tensor t = layerOutputs.get(in);
@@ -75,19 +87,17 @@ final class GraphBuilder {
                 }
             }
             if (inputs.size() < layer.inbound().size()) {
-                continue; // an upstream layer failed and had nothing to pass on; its problem is already recorded
+                continue; // downstream of a layer that failed: its problem is recorded, this one cannot be checked
             }
             List<Weight> weights = model.weightsOf(layer.name());
-            Tensor out;
+            Tensor out = null;
             try {
-                LayerMapper mapper = mappers.forLayer(layer);
                 Context ctx = new Context(layer, inputs, new WeightCursor(layer.name(), weights));
                 out = mapper.map(ctx);
                 ctx.weights().requireConsumed("a " + layer.simpleClassName() + " with this config");
             } catch (ProbeException e) {
                 problems.add(e.getMessage());
                 onlyUnsupported &= e instanceof UnsupportedModelException;
-                out = inputs.isEmpty() ? null : inputs.get(0);
             }
             if (out != null) {
                 layerOutputs.put(layer.name(), out);

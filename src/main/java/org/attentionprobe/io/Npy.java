@@ -225,43 +225,48 @@ public final class Npy {
 
     /** Writes a float32, float64, int32 or int64 array as {@code .npy} (version 1.0, little-endian, C order). */
     public static void write(INDArray array, OutputStream out) throws IOException {
-        String descr;
-        INDArray a = array.dup('c');
-        switch (a.dataType()) {
-            case FLOAT -> descr = "<f4";
-            case DOUBLE -> descr = "<f8";
-            case INT -> descr = "<i4";
-            case LONG -> descr = "<i8";
-            default -> {
-                a = a.castTo(DataType.FLOAT);
-                descr = "<f4";
-            }
-        }
-        long[] shape = a.shape();
-        StringBuilder dims = new StringBuilder();
-        for (long d : shape) {
-            dims.append(d).append(", ");
-        }
-        String shapeText = shape.length == 1 ? "(" + shape[0] + ",)" : "(" + (shape.length == 0 ? "" : dims.substring(0, dims.length() - 2)) + ")";
-        String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
+        INDArray a = switch (array.dataType()) {
+            case FLOAT, DOUBLE, INT, LONG -> array;
+            default -> array.castTo(DataType.FLOAT);
+        };
+        String descr = switch (a.dataType()) {
+            case DOUBLE -> "<f8";
+            case INT -> "<i4";
+            case LONG -> "<i8";
+            default -> "<f4";
+        };
+        writeHeader(out, descr, a.shape());
+        writeData(a, out);
+    }
+
+    /** Writes an array to a file atomically. */
+    public static void write(INDArray array, Path file) {
+        AtomicFiles.write(file, out -> write(array, out));
+    }
+
+    /** The {@code .npy} version 1.0 header for an array of this dtype and shape, padded to 64 bytes. */
+    static void writeHeader(OutputStream out, String descr, long[] shape) throws IOException {
+        String dims = shape.length == 1 ? shape[0] + ","
+                : String.join(", ", java.util.Arrays.stream(shape).mapToObj(Long::toString).toArray(String[]::new));
+        String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
         int total = MAGIC.length + 2 + 2 + header.length() + 1;
-        int padding = (64 - total % 64) % 64;
-        header = header + " ".repeat(padding) + "\n";
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        head.write(MAGIC);
-        head.write(1);
-        head.write(0);
-        head.write(header.length() & 0xff);
-        head.write((header.length() >> 8) & 0xff);
-        head.write(header.getBytes(StandardCharsets.ISO_8859_1));
-        out.write(head.toByteArray());
-        ByteBuffer buf = a.data().asNio().order(ByteOrder.nativeOrder());
-        byte[] bytes = new byte[(int) (a.length() * a.dataType().width())];
-        buf.position(0);
-        buf.get(bytes);
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw new IllegalStateException("big-endian platforms are not supported");
+        header = header + " ".repeat((64 - total % 64) % 64) + "\n";
+        out.write(MAGIC);
+        out.write(new byte[]{1, 0, (byte) (header.length() & 0xff), (byte) ((header.length() >> 8) & 0xff)});
+        out.write(header.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** The array's values, C order, little-endian. */
+    static void writeData(INDArray array, OutputStream out) throws IOException {
+        INDArray a = array.isView() || array.ordering() != 'c' ? array.dup('c') : array;
+        ByteBuffer bytes = ByteBuffer.allocate((int) (a.length() * a.dataType().width())).order(ByteOrder.LITTLE_ENDIAN);
+        switch (a.dataType()) {
+            case FLOAT -> bytes.asFloatBuffer().put(a.data().asFloat(), 0, (int) a.length());
+            case DOUBLE -> bytes.asDoubleBuffer().put(a.data().asDouble(), 0, (int) a.length());
+            case INT -> bytes.asIntBuffer().put(a.data().asInt(), 0, (int) a.length());
+            case LONG -> bytes.asLongBuffer().put(a.data().asLong(), 0, (int) a.length());
+            default -> throw new IllegalArgumentException("cannot write " + a.dataType());
         }
-        out.write(bytes);
+        out.write(bytes.array());
     }
 }

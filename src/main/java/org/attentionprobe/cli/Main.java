@@ -1,0 +1,69 @@
+package org.attentionprobe.cli;
+
+import org.attentionprobe.ProbeException;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/**
+ * {@code java -jar probe.jar ...}. Exit codes: 0 success, 1 internal error (a bug: the stack trace is
+ * printed), 2 bad input (one line on stderr naming what was expected and what was found).
+ */
+public final class Main {
+    public static final int OK = 0;
+    public static final int INTERNAL_ERROR = 1;
+    public static final int BAD_INPUT = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (for tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = commandLine();
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            err.println("error: " + firstLine(ex.getMessage()) + " (see --help)");
+            return BAD_INPUT;
+        });
+        cli.setExecutionExceptionHandler((ex, c, parsed) -> {
+            ProbeException probe = findProbeException(ex);
+            if (probe != null) {
+                err.println("error: " + firstLine(probe.getMessage()));
+                return BAD_INPUT;
+            }
+            err.println("internal error: " + ex);
+            ex.printStackTrace(err);
+            return INTERNAL_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new ProbeCommand())
+                .addSubcommand(new VerifyCommand());
+    }
+
+    private static ProbeException findProbeException(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ProbeException p) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Messages must be one line; a multi-line message from a library is cut to its first line. */
+    static String firstLine(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        String line = message.strip();
+        int nl = line.indexOf('\n');
+        return nl < 0 ? line : line.substring(0, nl).strip();
+    }
+}

@@ -1,0 +1,59 @@
+package org.attentionprobe.testing;
+
+import org.attentionprobe.io.Npy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** The models and Keras references under {@code testdata/} (copied from ../shared; never edited). */
+public final class TestData {
+    public static final Path ROOT = Path.of("testdata");
+    public static final Path IMDB = ROOT.resolve("imdb-transformer");
+    public static final Path FIXTURES = ROOT.resolve("fixtures");
+
+    private TestData() {
+    }
+
+    /** A folder holding {@code model.h5} and the {@code reference.npz} Keras computed from it. */
+    public record Fixture(String name, Path dir, double attentionAtol) {
+        public Path h5() {
+            return dir.resolve("model.h5");
+        }
+
+        public Path keras() {
+            return dir.resolve("model.keras");
+        }
+
+        public Path weightsH5() {
+            return dir.resolve("model.weights.h5");
+        }
+
+        public Map<String, INDArray> reference() {
+            return Npy.readNpz(dir.resolve("reference.npz"));
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Every model with a Keras reference. The IMDB model's attention is nearly uniform: it is held to 1e-6. */
+    public static List<Fixture> fixtures() {
+        return List.of(
+                new Fixture("keras3/v1", FIXTURES.resolve("keras3/v1"), 1e-5),
+                new Fixture("keras3/v2", FIXTURES.resolve("keras3/v2"), 1e-5),
+                new Fixture("keras3/v3", FIXTURES.resolve("keras3/v3"), 1e-5),
+                new Fixture("keras3/v4", FIXTURES.resolve("keras3/v4"), 1e-5),
+                new Fixture("tf-keras-2.13", FIXTURES.resolve("tf-keras-2.13/one-block-502-classes"), 1e-5),
+                new Fixture("imdb-transformer", IMDB, 1e-6));
+    }
+
+    public static Stream<Fixture> keras3Fixtures() {
+        return fixtures().stream().filter(f -> Files.exists(f.keras()));
+    }
+}
