@@ -264,7 +264,10 @@ final class GraphBuilder {
             SDVariable result = value;
             if (options.gradientTaps().test(name)) {
                 String tap = TAP_PREFIX + name;
-                SDVariable offset = sd.placeHolder(tap, DataType.FLOAT, shape);
+                // A trainable variable, not a placeholder: SameDiff differentiates only towards variables.
+                long[] one = shape.clone();
+                one[0] = 1;
+                SDVariable offset = sd.var(tap, org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, one));
                 taps.put(name, tap);
                 tapShapes.put(name, shape.clone());
                 result = value.add(offset);

@@ -7,8 +7,9 @@ import java.util.function.Predicate;
  * How to build a graph.
  *
  * @param gradientTaps named results ({@code "embedding"}, {@code "block0/attention"}) that get a zero-valued
- *                     placeholder offset {@code tap/<name>}, so gradients with respect to them can be taken;
- *                     empty for inference
+ *                     offset variable {@code tap/<name>} (a trainable SameDiff variable, since SameDiff
+ *                     differentiates only towards variables), so gradients with respect to them can be
+ *                     taken; none for inference
  */
 public record GraphOptions(Predicate<String> gradientTaps) {
     /** Plain inference: no taps. */

@@ -79,7 +79,7 @@ public final class ModelGraph implements AutoCloseable {
      *
      * @param tokenIds int32 {@code [B, L]}, checked against the vocabulary
      * @param outputs  names from {@link #outputNames()}
-     * @param tapInput offsets for gradient taps by result name (zeros when absent)
+     * @param tapInput offsets for gradient taps by result name, {@code [B, ...]} (zeros when absent)
      */
     public Map<String, INDArray> run(INDArray tokenIds, Collection<String> outputs, Map<String, INDArray> tapInput) {
         Map<String, INDArray> feed = feed(tokenIds, tapInput);
@@ -95,7 +95,10 @@ public final class ModelGraph implements AutoCloseable {
         return result;
     }
 
-    /** The placeholder values for one run: the checked tokens, and every tap (zeros unless given). */
+    /**
+     * The placeholder values for one run: the checked tokens. Every tap variable gets its offsets (zeros
+     * unless given) — which makes runs of a graph built with taps single-threaded.
+     */
     Map<String, INDArray> feed(INDArray tokenIds, Map<String, INDArray> tapInput) {
         checkTokens(tokenIds);
         Map<String, INDArray> feed = new HashMap<>();
@@ -108,7 +111,7 @@ public final class ModelGraph implements AutoCloseable {
                 shape[0] = batch;
                 given = Nd4j.zeros(DataType.FLOAT, shape);
             }
-            feed.put(tap.getValue(), given);
+            sd.getVariable(tap.getValue()).setArray(given); // a variable, set per run (see GraphBuilder)
         }
         return feed;
     }
@@ -122,8 +125,8 @@ public final class ModelGraph implements AutoCloseable {
         return v;
     }
 
-    /** The name of the tap placeholder for a result, when the graph was built with that tap. */
-    public String tapPlaceholder(String name) {
+    /** The name of the tap variable for a result, when the graph was built with that tap. */
+    public String tapVariable(String name) {
         return taps.get(name);
     }
 
