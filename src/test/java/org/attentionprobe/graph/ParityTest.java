@@ -47,10 +47,12 @@ class ParityTest {
         tests.add(layer("embedding", ref.get("embedding_output"), out.get("embedding"), HIDDEN_ATOL));
         for (int i = 0; i < blocks; i++) {
             String b = "block" + i;
-            tests.add(layer(b + "/input", ref.get(b + "_input"), out.get(b + "/input"), HIDDEN_ATOL));
             tests.add(layer(b + "/attention", ref.get(b + "_attention_weights"), out.get(b + "/attention"), fixture.attentionAtol()));
             tests.add(layer(b + "/attention_output", ref.get(b + "_attention_output"), out.get(b + "/attention_output"), HIDDEN_ATOL));
-            tests.add(layer(b + "/output", ref.get(b + "_output"), out.get(b + "/output"), HIDDEN_ATOL));
+            if (ref.containsKey(b + "_input")) { // a bare attention layer (not a TransformerBlock) has no block input/output
+                tests.add(layer(b + "/input", ref.get(b + "_input"), out.get(b + "/input"), HIDDEN_ATOL));
+                tests.add(layer(b + "/output", ref.get(b + "_output"), out.get(b + "/output"), HIDDEN_ATOL));
+            }
             INDArray attention = out.get(b + "/attention");
             tests.add(DynamicTest.dynamicTest(b + "/attention rows sum to 1", () -> {
                 INDArray sums = attention.sum(3);
@@ -62,6 +64,10 @@ class ParityTest {
     }
 
     private static DynamicTest layer(String name, INDArray expected, INDArray actual, double atol) {
+        if (expected == null || actual == null) {
+            return DynamicTest.dynamicTest(name, () -> org.junit.jupiter.api.Assertions.fail(
+                    name + ": missing " + (expected == null ? "in the Keras reference" : "among the graph's results")));
+        }
         return DynamicTest.dynamicTest(name + " (atol " + atol + ")", () -> assertClose(expected, actual, atol, name));
     }
 }

@@ -14,6 +14,7 @@ public final class TestData {
     public static final Path ROOT = Path.of("testdata");
     public static final Path IMDB = ROOT.resolve("imdb-transformer");
     public static final Path FIXTURES = ROOT.resolve("fixtures");
+    public static final Path VARIANTS = ROOT.resolve("variants");
 
     private TestData() {
     }
@@ -42,7 +43,11 @@ public final class TestData {
         }
     }
 
-    /** Every model with a Keras reference. The IMDB model's attention is nearly uniform: it is held to 1e-6. */
+    /**
+     * Every model with a Keras reference. The IMDB model's attention is nearly uniform: it is held to 1e-6.
+     * The variants (made by {@code variants/make_variants.py}) cover a Sequential model, a sigmoid output,
+     * key_dim/value_dim unlike E, three stacked blocks of mixed attention, and a model of built-in layers only.
+     */
     public static List<Fixture> fixtures() {
         return List.of(
                 new Fixture("keras3/v1", FIXTURES.resolve("keras3/v1"), 1e-5),
@@ -50,7 +55,10 @@ public final class TestData {
                 new Fixture("keras3/v3", FIXTURES.resolve("keras3/v3"), 1e-5),
                 new Fixture("keras3/v4", FIXTURES.resolve("keras3/v4"), 1e-5),
                 new Fixture("tf-keras-2.13", FIXTURES.resolve("tf-keras-2.13/one-block-502-classes"), 1e-5),
-                new Fixture("imdb-transformer", IMDB, 1e-6));
+                new Fixture("imdb-transformer", IMDB, 1e-6),
+                new Fixture("variants/sequential-sigmoid", VARIANTS.resolve("sequential-sigmoid"), 1e-5),
+                new Fixture("variants/keydim-stack", VARIANTS.resolve("keydim-stack"), 1e-5),
+                new Fixture("variants/builtin-layers", VARIANTS.resolve("builtin-layers"), 1e-5));
     }
 
     public static Stream<Fixture> keras3Fixtures() {
