@@ -6,7 +6,6 @@ import org.attentionprobe.InvalidInputException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * Applies {@code --num-heads} to a config: the head count of the 2020 {@code MultiHeadSelfAttention} is in
@@ -15,7 +14,7 @@ import java.util.Set;
  */
 final class HeadCounts {
     /** The classes whose config carries {@code num_heads}. */
-    static final Set<String> ATTENTION_CLASSES = Set.of("TransformerBlock", "MultiHeadSelfAttention", "MultiHeadAttention");
+    static final List<String> ATTENTION_CLASSES = List.of("TransformerBlock", "MultiHeadSelfAttention", "MultiHeadAttention");
 
     private HeadCounts() {
     }
