@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
  */
 public final class WeightsH5Reader {
     public static final String FORMAT = "Keras 3 weights (.weights.h5)";
+    /** What tf.keras 2.13 to 2.15 named the list of a model's layers (Keras 3 reads it by renaming). */
+    private static final String TF_KERAS_LIST = "_layer_checkpoint_dependencies";
     /** Deeper nesting is refused: no Keras model comes near it, and HDF5 links can form cycles. */
     private static final int MAX_DEPTH = 32;
     /** More groups visited than this is refused: links can make a small file look endless. */
@@ -57,6 +59,7 @@ public final class WeightsH5Reader {
      */
     public static SavedModel readWithConfig(Hdf5File file, LoadOptions options, SublayerOrder order) {
         String name = file.path().getFileName().toString();
+        requireKeras3Layout(file, name);
         Path configFile = options.configFile().orElseThrow(() -> new InvalidInputException(name + " holds weights only "
                 + "(Keras 3 model.save_weights) and no architecture: pass it with --config FILE (config.json, or a .keras "
                 + "or .h5 of the same model)"));
@@ -65,9 +68,20 @@ public final class WeightsH5Reader {
                 source.config(), read(file, name, source.config(), "the config in " + source.source(), order));
     }
 
-    /** True when the file has the Keras 3 layout: a {@code layers} group. */
+    /**
+     * True when the file has the Keras 3 layout, a {@code layers} group, or the one tf.keras 2.13 to 2.15 wrote
+     * in their new format ({@code _layer_checkpoint_dependencies}), which is recognised in order to be refused.
+     */
     public static boolean recognises(Hdf5File file) {
-        return file.isGroup("layers");
+        return file.isGroup("layers") || file.isGroup(TF_KERAS_LIST);
+    }
+
+    private static void requireKeras3Layout(Hdf5File file, String fileName) {
+        if (!file.isGroup("layers") && file.isGroup(TF_KERAS_LIST)) {
+            throw new UnsupportedModelException(fileName + " was written by tf.keras 2.13 to 2.15 in their new format "
+                    + "(_layer_checkpoint_dependencies/...), which this tool does not read; save the model as .h5 there, "
+                    + "or load and save it with Keras 3");
+        }
     }
 
     /**
@@ -82,7 +96,8 @@ public final class WeightsH5Reader {
     }
 
     private Map<String, List<Weight>> read(ModelConfig config) {
-        if (!recognises(file)) {
+        requireKeras3Layout(file, fileName);
+        if (!file.isGroup("layers")) {
             throw new BrokenModelException(fileName + " has no layers group: expected a Keras 3 weights file "
                     + "(layers/<layer>/vars/<i>), as written by model.save_weights(\"model.weights.h5\")");
         }

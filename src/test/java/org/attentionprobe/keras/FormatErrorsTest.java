@@ -4,6 +4,7 @@ import org.attentionprobe.BrokenModelException;
 import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.testing.Hdf5Edit;
 import org.attentionprobe.testing.TestData;
 import org.attentionprobe.testing.TestData.Fixture;
 import org.junit.jupiter.api.Test;
@@ -169,6 +170,17 @@ class FormatErrorsTest {
                 () -> TransformerModel.open(V1.weightsH5(), LoadOptions.defaults().withConfig(TestData.fixture("keras3/v4").keras())));
         assertTrue(m.contains("Shape mismatch for token_and_position_embedding/token_emb/vars/0 (token embedding): "
                 + "expected (3000, 32), file has (20000, 32)"), m);
+    }
+
+    /** The layout of tf.keras 2.13 to 2.15's new format (v1's weights with their list renamed as those versions name it). */
+    @Test
+    void tfKeras213NewFormatLayoutIsRefusedByName() throws IOException {
+        Path copy = tmp.resolve("tf213.weights.h5");
+        try (Hdf5Edit edit = Hdf5Edit.copy(V1.weightsH5(), copy)) {
+            edit.move("layers", "_layer_checkpoint_dependencies");
+        }
+        String m = message(UnsupportedModelException.class, () -> TransformerModel.open(copy));
+        assertTrue(m.startsWith("tf213.weights.h5 was written by tf.keras 2.13 to 2.15 in their new format"), m);
     }
 
     @Test
