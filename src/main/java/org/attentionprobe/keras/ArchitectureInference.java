@@ -210,7 +210,7 @@ public final class ArchitectureInference {
     }
 
     private static String stem(String fileName) {
-        int dot = fileName.indexOf('.');
+        int dot = fileName.lastIndexOf('.');
         return dot > 0 ? fileName.substring(0, dot) : fileName;
     }
 }

@@ -1,6 +1,8 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.BrokenModelException;
 import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.UnsupportedModelException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +32,11 @@ public final class ConfigFiles {
         FilePreflight.requireReadableFile(path, "config file");
         String name = path.getFileName().toString();
         if (looksLikeJson(path)) {
-            return new Source(ModelConfig.parse(KerasJson.parseFirstValue(readJson(path), name)), "unknown", name);
+            try {
+                return new Source(ModelConfig.parse(KerasJson.parseFirstValue(readJson(path), name)), "unknown", name);
+            } catch (BrokenModelException | UnsupportedModelException e) {
+                throw new InvalidInputException("--config " + name + " is not a usable Keras model config: " + e.getMessage(), e);
+            }
         }
         return switch (FilePreflight.check(path)) {
             case ZIP -> {

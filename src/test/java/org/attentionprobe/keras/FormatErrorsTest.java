@@ -206,6 +206,17 @@ class FormatErrorsTest {
     }
 
     @Test
+    void jsonThatIsNoModelConfigIsRefused() throws IOException {
+        Path metadata = tmp.resolve("metadata.json");
+        try (ZipFile zip = new ZipFile(V1.keras().toFile()); InputStream in = zip.getInputStream(zip.getEntry("metadata.json"))) {
+            Files.copy(in, metadata);
+        }
+        String m = message(InvalidInputException.class,
+                () -> TransformerModel.open(V1.weightsH5(), LoadOptions.defaults().withConfig(metadata)));
+        assertTrue(m.startsWith("--config metadata.json is not a usable Keras model config: model_config has no class_name"), m);
+    }
+
+    @Test
     void weightsOnly2020AttentionWithoutNumHeadsNamesTheOption() {
         String m = message(InvalidInputException.class, () -> TransformerModel.open(V4_WEIGHTS_ONLY));
         assertEquals("keras3-v4-2020-attention.h5 holds weights only, and block transformer_block uses the 2020 "
