@@ -119,9 +119,9 @@ public final class KerasArchive {
     private static <T> T withExtractedWeights(ZipFile zip, String name, Path tempRoot, Function<Hdf5File, T> reader) {
         ZipEntry entry = zip.getEntry(WEIGHTS);
         if (entry == null) {
-            if (zip.getEntry("model.weights.json") != null) {
-                throw new UnsupportedModelException(name + " holds sharded weights (model.weights.json); "
-                        + "save the model without max_shard_size");
+            if (zip.getEntry("model.weights.npz") != null) {
+                throw new UnsupportedModelException(name + " holds its weights as model.weights.npz (saved with "
+                        + "weights_format=\"npz\"), which this tool does not read; save it with the default weights format (h5)");
             }
             throw new BrokenModelException(name + " has no " + WEIGHTS + "; it holds " + entryNames(zip));
         }
