@@ -3,6 +3,7 @@ package org.attentionprobe;
 import org.attentionprobe.graph.GraphOptions;
 import org.attentionprobe.graph.ModelGraph;
 import org.attentionprobe.graph.ModelSummary;
+import org.attentionprobe.keras.LoadOptions;
 import org.attentionprobe.keras.ModelFiles;
 import org.attentionprobe.keras.SavedModel;
 import org.attentionprobe.layers.LayerMappers;
@@ -17,7 +18,7 @@ import java.util.Map;
  * A Keras transformer text classifier on the JVM: the entry point of the Java API.
  *
  * <pre>{@code
- * try (TransformerModel model = TransformerModel.open(Path.of("model.h5"))) {
+ * try (TransformerModel model = TransformerModel.open(Path.of("model.keras"))) {   // or .h5, or with LoadOptions
  *     ModelSummary s = model.summary();             // blocks, heads, vocab, maxlen, classes
  *     ModelOutput out = model.run(tokenIds);        // int[batch][maxlen]
  *     INDArray p = out.probabilities();             // [batch, classes]
@@ -34,14 +35,26 @@ public final class TransformerModel implements AutoCloseable {
         this.graph = graph;
     }
 
-    /** Opens a model file with the built-in layer mappers. */
+    /** Opens a model file ({@code .h5}, {@code .keras}, weights-only {@code .h5}) with the built-in layer mappers. */
     public static TransformerModel open(Path file) {
-        return open(file, LayerMappers.builtIn());
+        return open(file, LoadOptions.defaults());
+    }
+
+    /**
+     * Opens a model file with what it may not say by itself, e.g. the architecture of a Keras 3
+     * {@code .weights.h5}: {@code open(Path.of("model.weights.h5"), LoadOptions.defaults().withConfig(Path.of("config.json")))}.
+     */
+    public static TransformerModel open(Path file, LoadOptions options) {
+        return open(file, options, LayerMappers.builtIn());
     }
 
     /** Opens a model file with your own registry (built-ins plus your custom layers). */
     public static TransformerModel open(Path file, LayerMappers mappers) {
-        return of(ModelFiles.read(file), mappers, GraphOptions.inference());
+        return open(file, LoadOptions.defaults(), mappers);
+    }
+
+    public static TransformerModel open(Path file, LoadOptions options, LayerMappers mappers) {
+        return of(ModelFiles.read(file, options), mappers, GraphOptions.inference());
     }
 
     /** Builds a model from what was already read (for other formats or inferred architectures). */

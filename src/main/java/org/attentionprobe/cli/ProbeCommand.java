@@ -9,6 +9,7 @@ import org.attentionprobe.probe.Sequences;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,12 +24,12 @@ import java.util.concurrent.Callable;
 /** {@code java -jar probe.jar MODEL [input] [outputs]}: run a model and show or export what it computed. */
 @Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false,
-        description = "Runs a Keras transformer text classifier (.h5) on the JVM and shows what its attention heads look at.")
+        description = "Runs a Keras transformer text classifier (.h5, .keras, .weights.h5) on the JVM and shows what its attention heads look at.")
 public final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "the Keras model file (.h5)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "the Keras model file: .h5, .keras, a Keras 3 .weights.h5 (with --config) or a weights-only .h5")
     Path model;
 
     @Option(names = "--tokens-file", paramLabel = "X.npy",
@@ -40,6 +41,9 @@ public final class ProbeCommand implements Callable<Integer> {
             description = "write probabilities.npy [batch, classes] and attention_block{i}.npy [batch, heads, L, L] "
                     + "(rows = query, columns = key) into DIR")
     Path exportDir;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "sequences per batch (default: ${DEFAULT-VALUE})")
     int batchSize;
@@ -59,8 +63,9 @@ public final class ProbeCommand implements Callable<Integer> {
         }
         int[][] raw = Sequences.readNpy(tokensFile);
         Path dir = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
-        try (TransformerModel m = TransformerModel.open(model)) {
+        try (TransformerModel m = TransformerModel.open(model, modelOptions.toLoadOptions())) {
             ModelSummary summary = m.summary();
+            out.printf("model: %s, %s, Keras %s%n", model.getFileName(), summary.format(), summary.kerasVersion());
             int length = summary.sequenceLength();
             int[][] tokens = fit(raw, length);
             m.graph().checkTokens(Nd4j.createFromArray(tokens));

@@ -6,6 +6,7 @@ import org.attentionprobe.keras.FilePreflight;
 import org.attentionprobe.keras.Shapes;
 import org.attentionprobe.verify.ParityCheck;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -30,8 +31,11 @@ public final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "the Keras model (.h5 or .keras)")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "the Keras model: .h5, .keras, a Keras 3 .weights.h5 (with --config) or a weights-only .h5")
     Path model;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = "--reference", required = true, paramLabel = "NPZ", description = "reference.npz computed by Keras")
     Path reference;
@@ -49,9 +53,10 @@ public final class VerifyCommand implements Callable<Integer> {
         FilePreflight.requireReadableFile(reference, "reference file");
         var ref = Npy.readNpz(reference);
         PrintWriter out = spec.commandLine().getOut();
-        try (TransformerModel m = TransformerModel.open(model)) {
+        try (TransformerModel m = TransformerModel.open(model, modelOptions.toLoadOptions())) {
             List<ParityCheck.Diff> diffs = ParityCheck.run(m, ref, atol, hiddenAtol);
-            out.printf("%s against %s (%d inputs)%n", model.getFileName(), reference.getFileName(), ref.get("x").size(0));
+            out.printf("%s (%s, Keras %s) against %s (%d inputs)%n", model.getFileName(), m.summary().format(),
+                    m.summary().kerasVersion(), reference.getFileName(), ref.get("x").size(0));
             out.printf("%-28s %-22s %-12s %-20s %-9s %s%n", "result", "shape", "max |diff|", "at", "atol", "");
             boolean ok = true;
             for (ParityCheck.Diff d : diffs) {

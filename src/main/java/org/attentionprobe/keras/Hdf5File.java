@@ -132,7 +132,9 @@ public final class Hdf5File implements AutoCloseable {
                     try (BytePointer name = new BytePointer(len + 1)) {
                         check(H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, len + 1, H5P_DEFAULT),
                                 "list group", groupPath);
-                        names.add(name.getString(StandardCharsets.UTF_8));
+                        byte[] bytes = new byte[(int) len]; // without the terminating NUL
+                        name.get(bytes);
+                        names.add(new String(bytes, StandardCharsets.UTF_8));
                     }
                     if (names.size() > 1_000_000) {
                         throw broken(groupPath + " lists more than a million members");

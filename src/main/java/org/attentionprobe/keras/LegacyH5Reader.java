@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads the legacy HDF5 format of {@code model.save("x.h5")} (tf.keras 2.x and Keras 3) and of
- * tf.keras 2.x {@code model.save_weights("x.h5")}.
+ * Reads the legacy HDF5 format of {@code model.save("x.h5")} (tf.keras 2.x and Keras 3); its weights
+ * layout is also that of tf.keras 2.x {@code model.save_weights("x.h5")} ({@link WeightsOnlyH5Reader}).
  *
  * <pre>
  * /                      @keras_version @backend @model_config (JSON)   [weights-only: @layer_names here]
@@ -25,23 +25,23 @@ public final class LegacyH5Reader {
     private LegacyH5Reader() {
     }
 
-    /** True when the file has the legacy layout (a {@code model_config} or {@code layer_names}). */
+    /** True when the file has the layout of {@code model.save}: a {@code model_config} or a {@code model_weights} group. */
     public static boolean isLegacyLayout(Hdf5File file) {
-        return file.hasAttribute("/", "model_config") || file.hasAttribute("/", "layer_names")
-                || file.isGroup("model_weights");
+        return file.hasAttribute("/", "model_config") || file.isGroup("model_weights");
     }
 
     /** Reads config and weights; the config must be present. */
     public static SavedModel read(Hdf5File file) {
-        Optional<String> configJson = attribute(file, "/", "model_config").map(v -> String.join("", v));
-        if (configJson.isEmpty()) {
-            throw new BrokenModelException(file.path().getFileName() + " has no model_config attribute: it holds "
-                    + (file.hasAttribute("/", "layer_names") ? "weights only (model.save_weights), which need the architecture "
-                    + "as options (see --help)" : "no Keras model") + "; expected a file written by model.save(\"model.h5\")");
-        }
-        ModelConfig config = ModelConfig.parse(KerasJson.parseFirstValue(configJson.get(), "model_config"));
+        ModelConfig config = config(file).orElseThrow(() -> new BrokenModelException(file.path().getFileName()
+                + " has no model_config attribute: it holds no Keras model; expected a file written by model.save(\"model.h5\")"));
         return new SavedModel(file.path(), "legacy HDF5 (model.save)", version(file), backend(file), config,
                 readWeights(file, "model_weights"));
+    }
+
+    /** The architecture in the root {@code model_config} attribute; empty when there is none. */
+    public static Optional<ModelConfig> config(Hdf5File file) {
+        return attribute(file, "/", "model_config").map(v -> String.join("", v))
+                .map(json -> ModelConfig.parse(KerasJson.parseFirstValue(json, "model_config")));
     }
 
     /** The weights of a legacy file, by layer, from {@code root/@layer_names} and each layer's {@code @weight_names}. */

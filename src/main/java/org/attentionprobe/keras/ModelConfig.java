@@ -49,6 +49,24 @@ public final class ModelConfig {
                 layers.get(layers.size() - 1).name(), inputShape);
     }
 
+    /**
+     * The same model with some layers' configs replaced (e.g. completed from options): names, classes,
+     * order and connections must stay as they are.
+     */
+    public ModelConfig withLayers(List<LayerSpec> replaced) {
+        if (replaced.size() != layers.size()) {
+            throw new IllegalArgumentException("expected " + layers.size() + " layers, got " + replaced.size());
+        }
+        for (int i = 0; i < replaced.size(); i++) {
+            LayerSpec a = layers.get(i);
+            LayerSpec b = replaced.get(i);
+            if (!a.name().equals(b.name()) || !a.className().equals(b.className()) || !a.inbound().equals(b.inbound())) {
+                throw new IllegalArgumentException("layer " + i + " changed from " + a.name() + " to " + b.name());
+            }
+        }
+        return new ModelConfig(modelClass, modelName, dialect, replaced, inputLayer, outputLayer, inputShape);
+    }
+
     /** Parses a top-level model config ({@code {"class_name": "Functional", "config": {...}}}). */
     public static ModelConfig parse(JsonNode root) {
         if (!root.isObject() || !root.hasNonNull("class_name")) {

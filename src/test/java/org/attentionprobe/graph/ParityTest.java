@@ -1,6 +1,7 @@
 package org.attentionprobe.graph;
 
 import org.attentionprobe.TransformerModel;
+import org.attentionprobe.keras.LoadOptions;
 import org.attentionprobe.testing.TestData;
 import org.attentionprobe.testing.TestData.Fixture;
 import org.junit.jupiter.api.DynamicContainer;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +32,38 @@ class ParityTest {
 
     @TestFactory
     Stream<DynamicNode> everyLayerOfEveryModelMatchesKeras() {
-        return TestData.fixtures().stream().map(f -> DynamicContainer.dynamicContainer(f.name(), layerTests(f)));
+        return TestData.fixtures().stream().map(f -> DynamicContainer.dynamicContainer(f.name(), layerTests(f, f.h5(), LoadOptions.defaults())));
     }
 
-    private static Stream<DynamicNode> layerTests(Fixture fixture) {
+    /** The {@code .keras} archives hold the same model as the {@code .h5}: the same references hold. */
+    @TestFactory
+    Stream<DynamicNode> everyKerasArchiveMatchesKeras() {
+        return TestData.keras3Fixtures().map(f -> DynamicContainer.dynamicContainer(f.name() + " model.keras",
+                layerTests(f, f.keras(), LoadOptions.defaults())));
+    }
+
+    /** A Keras 3 {@code .weights.h5} with the architecture from the fixture's {@code .keras}, and from its {@code .h5}. */
+    @TestFactory
+    Stream<DynamicNode> everyWeightsH5WithAConfigMatchesKeras() {
+        return TestData.weightsH5Fixtures().flatMap(f -> Stream.of(
+                DynamicContainer.dynamicContainer(f.name() + " model.weights.h5 --config model.keras",
+                        layerTests(f, f.weightsH5(), LoadOptions.defaults().withConfig(f.keras()))),
+                DynamicContainer.dynamicContainer(f.name() + " model.weights.h5 --config model.h5",
+                        layerTests(f, f.weightsH5(), LoadOptions.defaults().withConfig(f.h5())))));
+    }
+
+    /** Weights-only files (no config) derived from fixtures: the inferred architecture computes what Keras computed. */
+    @TestFactory
+    Stream<DynamicNode> everyWeightsOnlyFileMatchesKeras() {
+        return TestData.weightsOnly().stream().map(w -> DynamicContainer.dynamicContainer(w.toString(), layerTests(w.fixture(), w.file(),
+                w.numHeads() > 0 ? LoadOptions.defaults().withNumHeads(w.numHeads()) : LoadOptions.defaults())));
+    }
+
+    private static Stream<DynamicNode> layerTests(Fixture fixture, Path file, LoadOptions options) {
         Map<String, INDArray> ref = fixture.reference();
         Map<String, INDArray> out;
         int blocks;
-        try (TransformerModel model = TransformerModel.open(fixture.h5())) {
+        try (TransformerModel model = TransformerModel.open(file, options)) {
             blocks = model.summary().blocks().size();
             out = model.run(ref.get("x").castTo(DataType.INT32), model.graph().outputNames().toArray(String[]::new));
         }

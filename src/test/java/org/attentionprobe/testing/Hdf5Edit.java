@@ -81,6 +81,12 @@ public final class Hdf5Edit implements AutoCloseable {
         return this;
     }
 
+    /** Renames (moves) a group or dataset. */
+    public Hdf5Edit move(String from, String to) {
+        check(H5Lmove(file, from, file, to, H5P_DEFAULT, H5P_DEFAULT), "move " + from + " to " + to);
+        return this;
+    }
+
     private static void check(int rc, String what) {
         if (rc < 0) {
             throw new IllegalStateException("HDF5 could not " + what);

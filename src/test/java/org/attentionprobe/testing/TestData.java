@@ -64,4 +64,35 @@ public final class TestData {
     public static Stream<Fixture> keras3Fixtures() {
         return fixtures().stream().filter(f -> Files.exists(f.keras()));
     }
+
+    /** Fixtures with a Keras 3 {@code model.weights.h5} beside their {@code .h5} and {@code .keras}. */
+    public static Stream<Fixture> weightsH5Fixtures() {
+        return fixtures().stream().filter(f -> Files.exists(f.weightsH5()));
+    }
+
+    public static final Path DERIVED = ROOT.resolve("derived");
+
+    /**
+     * A weights-only {@code .h5} derived from a fixture's {@code model.h5} by {@code testdata/derive_weights_only.py}
+     * (the fixture's {@code model_weights} at the root, as tf.keras {@code save_weights} writes it), checked
+     * against the fixture's reference.
+     *
+     * @param numHeads the head count to pass, 0 when the weights tell it
+     */
+    public record WeightsOnly(Path file, Fixture fixture, int numHeads) {
+        @Override
+        public String toString() {
+            return file.getFileName().toString();
+        }
+    }
+
+    public static List<WeightsOnly> weightsOnly() {
+        return List.of(
+                new WeightsOnly(DERIVED.resolve("weights-only/tf-keras-2.13-one-block-502-classes.h5"), fixture("tf-keras-2.13"), 0),
+                new WeightsOnly(DERIVED.resolve("weights-only/keras3-v4-2020-attention.h5"), fixture("keras3/v4"), 4));
+    }
+
+    public static Fixture fixture(String name) {
+        return fixtures().stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
+    }
 }

@@ -1,0 +1,73 @@
+package org.attentionprobe.keras;
+
+import org.attentionprobe.InvalidInputException;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * What a model file may not say by itself, given by the caller.
+ *
+ * <pre>{@code
+ * LoadOptions.defaults()                                        // .h5 and .keras carry everything
+ * LoadOptions.defaults().withConfig(Path.of("model.keras"))     // architecture for a Keras 3 .weights.h5
+ * LoadOptions.defaults().withNumHeads(4)                        // heads of the 2020 attention, every block
+ * LoadOptions.defaults().withNumHeads(2, 4)                     // ... or one count per block, in order
+ * }</pre>
+ *
+ * @param config   where the architecture of a Keras 3 {@code .weights.h5} comes from: {@code config.json},
+ *                 a {@code .keras} or a {@code .h5} of the same architecture; null when not given
+ * @param numHeads head counts: empty (read them from the file), one for every block, or one per block
+ */
+public record LoadOptions(Path config, List<Integer> numHeads) {
+    public LoadOptions {
+        numHeads = numHeads == null ? List.of() : List.copyOf(numHeads);
+        for (int h : numHeads) {
+            if (h <= 0) {
+                throw new InvalidInputException("--num-heads must be positive, got " + h);
+            }
+        }
+    }
+
+    public static LoadOptions defaults() {
+        return new LoadOptions(null, List.of());
+    }
+
+    public LoadOptions withConfig(Path configFile) {
+        return new LoadOptions(configFile, numHeads);
+    }
+
+    public LoadOptions withNumHeads(Integer... heads) {
+        return new LoadOptions(config, Arrays.asList(heads));
+    }
+
+    public Optional<Path> configFile() {
+        return Optional.ofNullable(config);
+    }
+
+    /**
+     * The head count given for block {@code block} of {@code blocks}; empty when none was given.
+     * Fails when the number of counts fits neither every block (one count) nor each block (one per block).
+     */
+    public OptionalInt headsOfBlock(int block, int blocks) {
+        if (numHeads.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        if (numHeads.size() == 1) {
+            return OptionalInt.of(numHeads.get(0));
+        }
+        if (numHeads.size() != blocks) {
+            throw new InvalidInputException("--num-heads gives " + numHeads.size() + " counts " + numHeads + " but the model has "
+                    + blocks + " transformer block" + (blocks == 1 ? "" : "s") + "; give one count for all blocks or one per block");
+        }
+        return OptionalInt.of(numHeads.get(block));
+    }
+
+    /** How the option is written on the command line, for messages: {@code --num-heads 2,4}. */
+    public String numHeadsOption() {
+        return "--num-heads " + String.join(",", numHeads.stream().map(String::valueOf).toList());
+    }
+}
