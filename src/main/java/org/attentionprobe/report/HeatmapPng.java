@@ -47,15 +47,24 @@ public final class HeatmapPng {
         if (shown.length == 0) {
             throw new InvalidInputException("nothing to draw: the sequence has no real tokens, only padding (--keep-padding draws it)");
         }
-        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = scratch.createGraphics();
+        FontMetrics fm = labelMetrics();
+        int widest = 0;
+        for (int p : shown) {
+            widest = Math.max(widest, fm.stringWidth(label(s.words()[p])));
+        }
+        return HeatmapLayout.of(heads, shown.length, widest + 2);
+    }
+
+    /** The label font's metrics; a Java runtime without fonts fails here with a message saying so. */
+    private static FontMetrics labelMetrics() {
+        Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
         try {
             FontMetrics fm = g.getFontMetrics(labelFont());
-            int widest = 0;
-            for (int p : shown) {
-                widest = Math.max(widest, fm.stringWidth(label(s.words()[p])));
-            }
-            return HeatmapLayout.of(heads, shown.length, widest + 2);
+            fm.stringWidth("probe");
+            return fm;
+        } catch (LinkageError | InternalError | RuntimeException e) {
+            throw new IllegalStateException("cannot draw the heatmap: Java2D found no usable font (install fontconfig and a font "
+                    + "package such as fonts-dejavu-core): " + e, e);
         } finally {
             g.dispose();
         }

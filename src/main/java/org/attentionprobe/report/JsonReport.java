@@ -57,7 +57,7 @@ public final class JsonReport {
         return write(root);
     }
 
-    /** One line per sequence of a batch: {@code model} and {@code rows} of {@code row, class, class_index, probabilities}. */
+    /** The document for a token file of many rows: {@code model}, and {@code rows} of {@code row, class, class_index, probabilities}. */
     public static ObjectNode batchRoot(Path modelFile, ModelSummary model, List<String> classNames) {
         ObjectNode root = MAPPER.createObjectNode();
         root.set("model", model(modelFile, model, classNames));

@@ -38,8 +38,8 @@ public final class TextReport {
             printHead(report, head, out);
         }
         out.println();
-        out.println("more: --heatmap FILE.png draws each head; --export DIR writes every weight (.npy, bertviz attention.json); "
-                + "--json prints this report as JSON");
+        out.println("more: --heatmap FILE.png draws each head; --export DIR writes every weight (.npy, bertviz attention.json);");
+        out.println("      --json prints this report as JSON");
         out.flush();
     }
 

@@ -40,7 +40,8 @@ class TextReportTest {
         assertTrue(report.contains("the row sums to 1"), report);
         assertTrue(report.contains("not by itself why the class was"), report);
         assertTrue(report.contains("count the " + real + " real tokens only"), report);
-        assertTrue(report.lines().allMatch(l -> l.length() <= 140), "no runaway lines");
+        assertTrue(TextReport.listing(Imdb.kerasResult(0).sequence()).stream().allMatch(l -> l.length() <= TextReport.WIDTH),
+                "the sequence wraps at " + TextReport.WIDTH);
     }
 
     /** Keras's review 0: both heads give the most attention to "terrible" (MODEL.md), here recomputed from the weights. */
