@@ -22,7 +22,7 @@ final class BatchMode {
     private BatchMode() {
     }
 
-    /** Pads or truncates every row to the model's length like pad_sequences, checks the ids, and says what was fitted. */
+    /** Pads or truncates every row {@code [B][any]} to {@code [B][L]} like pad_sequences, checks the ids, and says what was fitted. */
     static int[][] fitAndCheck(TransformerModel m, int[][] raw, PrintWriter err) {
         int length = m.summary().sequenceLength();
         int[][] out = new int[raw.length][];
@@ -39,6 +39,7 @@ final class BatchMode {
         return out;
     }
 
+    /** Runs {@code tokens} {@code [B][L]} in batches of {@code batchSize}. */
     static void run(TransformerModel m, List<String> classNames, Path modelFile, int[][] tokens, int batchSize, Path exportTo,
                     boolean json, PrintWriter out, PrintWriter err) {
         ObjectNode doc = json ? JsonReport.batchRoot(modelFile, m.summary(), classNames) : null;

@@ -24,6 +24,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,14 +108,16 @@ public final class ProbeCommand implements Callable<Integer> {
         FilePreflight.requireReadableFile(model, "model file");
         ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
         int[][] fileRows = tokensFile == null ? null : Sequences.readNpy(tokensFile);
-        ProbeInput early = review != null ? reviewInput(data) : tokens != null ? ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens),
-                data == null ? 0 : data.meta().padId()) : null;
+        // reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
+        ProbeInput input = review != null ? reviewInput(data)
+                : tokens != null ? ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens), data == null ? 0 : data.meta().padId())
+                : null;
         Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
         try (TransformerModel m = TransformerModel.open(model)) {
             AttentionProbe probe = AttentionProbe.of(m, data);
             List<HeadRef> heads = HeadRef.select(m.summary(), block, head);
             if (fileRows != null) {
-                int[][] fitted = BatchMode.fitAndCheck(m, fileRows, err);
+                int[][] fitted = BatchMode.fitAndCheck(m, fileRows, err);   // [B][L]
                 if (fitted.length > 1 && row == null) {
                     if (heatmap != null) {
                         throw new InvalidInputException("--heatmap draws one sequence, but " + tokensFile.getFileName() + " holds "
@@ -123,9 +126,11 @@ public final class ProbeCommand implements Callable<Integer> {
                     BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
                     return Main.OK;
                 }
-                early = rowInput(fileRows, fitted);
+                input = rowInput(fileRows, fitted);
             }
-            ProbeInput input = early != null ? early : probe.textInput(text);
+            if (input == null) {
+                input = probe.textInput(text);
+            }
             report(m.summary(), probe.run(input), heads, exportTo, out, err);
         }
         return Main.OK;
@@ -160,6 +165,9 @@ public final class ProbeCommand implements Callable<Integer> {
         if (text != null && text.isBlank()) {
             throw new InvalidInputException("--text is empty; expected a review in words, e.g. --text \"a moving, well acted film\"");
         }
+        if (heatmap != null && Files.isDirectory(heatmap)) {
+            throw new InvalidInputException("--heatmap " + heatmap + " is a folder; expected a file name such as heads.png");
+        }
         if (batchSize <= 0) {
             throw new InvalidInputException("--batch must be a positive number, got " + batchSize);
         }
@@ -173,6 +181,7 @@ public final class ProbeCommand implements Callable<Integer> {
         return data.reviews().get(review);
     }
 
+    /** The chosen row of a token file: {@code raw} {@code [B][n]} as read, {@code fitted} {@code [B][L]}. */
     private ProbeInput rowInput(int[][] raw, int[][] fitted) {
         int r = row == null ? 0 : row;
         if (r < 0 || r >= fitted.length) {

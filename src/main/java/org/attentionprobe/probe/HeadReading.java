@@ -26,6 +26,7 @@ public final class HeadReading {
     private final TokenSequence sequence;
     private final int[] shown;          // positions summarised, ascending
 
+    /** @param weights one head {@code [L * L]}, row-major, rows = query */
     private HeadReading(HeadRef ref, float[] weights, TokenSequence sequence, boolean keepPadding) {
         this.ref = ref;
         this.w = weights;

@@ -18,7 +18,7 @@ public record ProbeInput(String origin, int[] ids, OptionalInt label, int origin
         unknownWords = List.copyOf(unknownWords);
     }
 
-    /** Token ids given directly: every non-padding id counts as a token. */
+    /** Token ids {@code [n]} given directly: every non-padding id counts as a token. */
     public static ProbeInput ofTokens(String origin, int[] ids, int padId) {
         int real = 0;
         for (int id : ids) {

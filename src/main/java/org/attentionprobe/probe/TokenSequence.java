@@ -50,7 +50,7 @@ public record TokenSequence(String origin, int[] ids, String[] words, boolean[] 
         return java.util.stream.IntStream.range(0, length()).filter(i -> keepPadding || real[i]).toArray();
     }
 
-    /** The words at some positions. */
+    /** The words at some positions {@code [n]}. */
     public List<String> words(int[] positions) {
         return java.util.Arrays.stream(positions).mapToObj(p -> words[p]).toList();
     }

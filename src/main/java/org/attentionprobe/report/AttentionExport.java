@@ -39,7 +39,7 @@ public final class AttentionExport implements AutoCloseable {
     private final List<NpyStreamWriter> writers;   // probabilities, then one per block
     private int rows;
 
-    /** Opens the streams for {@code tokens.length} sequences of a model. */
+    /** Opens the streams for {@code tokens.length} sequences of a model; {@code tokens} {@code [B][L]} are the ids it reads. */
     public AttentionExport(Path dir, ModelSummary model, int[][] tokens) {
         this.dir = dir;
         this.tokens = tokens;

@@ -117,6 +117,7 @@ public final class HeatmapPng {
                 HeatmapLayout.MARGIN, 38);
     }
 
+    /** @param shown the positions drawn {@code [n]}, ascending */
     private static void drawPanel(Graphics2D g, HeatmapLayout.Panel panel, HeadReading head, TokenSequence s, int[] shown,
                                   HeatmapLayout layout, ColorMap colors) {
         double min = Double.POSITIVE_INFINITY;
@@ -144,6 +145,7 @@ public final class HeatmapPng {
         drawColorBar(g, panel.colorBar(), min, max, s.length(), colors);
     }
 
+    /** @param shown the positions drawn {@code [n]}, ascending */
     private static void drawLabels(Graphics2D g, TokenSequence s, int[] shown, Rectangle m, HeatmapLayout layout) {
         g.setFont(labelFont());
         g.setColor(TEXT);

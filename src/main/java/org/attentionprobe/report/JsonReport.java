@@ -65,7 +65,7 @@ public final class JsonReport {
         return root;
     }
 
-    /** Adds one row to a {@link #batchRoot}. */
+    /** Adds one row to a {@link #batchRoot}; {@code probabilities} {@code [C]}. */
     public static void addRow(ObjectNode root, int row, float[] probabilities, List<String> classNames) {
         int best = 0;
         for (int c = 1; c < probabilities.length; c++) {

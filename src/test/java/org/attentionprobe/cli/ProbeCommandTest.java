@@ -161,6 +161,7 @@ class ProbeCommandTest {
                 {MODEL, "--review", "0", "--row", "1"},
                 {TestData.fixtures().get(0).h5().toString(), "--review", "0"},
                 {MODEL, "--review", "zero"},
+                {MODEL, "--review", "0", "--heatmap", tmp.toString()},
         };
         String[] expected = {
                 "error: review 5000 does not exist: the data in " + Imdb.DIR + " has 1000 reviews (0..999)",
@@ -178,6 +179,7 @@ class ProbeCommandTest {
                 "error: --row picks a row of --tokens-file",
                 "error: --review needs the review files python-export/export_reviews.py writes",
                 "error: Invalid value for option '--review': 'zero' is not an int",
+                "error: --heatmap " + tmp + " is a folder; expected a file name such as heads.png",
         };
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < cases.length; i++) {
