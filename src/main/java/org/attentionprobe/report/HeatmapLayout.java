@@ -31,6 +31,8 @@ public final class HeatmapLayout {
     static final int GAP = 6;
     static final int BAR_WIDTH = 14;
     static final int BAR_TEXT = 120;
+    /** Wide enough for the figure's two title lines, however few tokens are drawn. */
+    static final int MIN_WIDTH = 1000;
 
     private final int tokens;        // n, shown positions per axis
     private final int cell;          // pixels per cell side
@@ -72,7 +74,7 @@ public final class HeatmapLayout {
             col++;
         }
         this.panels = List.copyOf(out);
-        this.width = MARGIN + columns * (panelWidth + MARGIN);
+        this.width = Math.max(MIN_WIDTH, MARGIN + columns * (panelWidth + MARGIN));
         this.height = FIGURE_TITLE + (row + 1) * (panelHeight + MARGIN);
     }
 
