@@ -4,10 +4,19 @@ import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.graph.ModelSummary;
 import org.attentionprobe.io.AtomicFiles;
-import org.attentionprobe.io.NpyStreamWriter;
+import org.attentionprobe.keras.FilePreflight;
+import org.attentionprobe.probe.AttentionProbe;
+import org.attentionprobe.probe.HeadRef;
+import org.attentionprobe.probe.ProbeInput;
+import org.attentionprobe.probe.ProbeResult;
+import org.attentionprobe.probe.ReviewFolder;
 import org.attentionprobe.probe.Sequences;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.attentionprobe.report.AttentionExport;
+import org.attentionprobe.report.HeatmapLayout;
+import org.attentionprobe.report.HeatmapPng;
+import org.attentionprobe.report.JsonReport;
+import org.attentionprobe.report.ProbeReport;
+import org.attentionprobe.report.TextReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,31 +25,79 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code java -jar probe.jar MODEL [input] [outputs]}: run a model and show or export what it computed. */
+/** {@code java -jar probe.jar MODEL [input] [outputs]}: run a model on one review and show what its heads attend to. */
 @Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        sortOptions = false,
-        description = "Runs a Keras transformer text classifier (.h5, .keras, .weights.h5) on the JVM and shows what its attention heads look at.")
+        sortOptions = false, usageHelpWidth = 100, descriptionHeading = "%n", parameterListHeading = "%n",
+        optionListHeading = "%nOptions:%n", commandListHeading = "%nCommands:%n",
+        description = {"Runs a Keras transformer text classifier (.h5, .keras, .weights.h5) on the JVM and shows what it predicts for a review "
+                + "and what each attention head looks at.",
+                "Give the model and one input. Reviews, vocabulary and class names come from the files "
+                        + "python-export/export_reviews.py writes beside the model (or --data DIR)."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  java -jar probe.jar model.h5 --review 0",
+                "  java -jar probe.jar model.h5 --text \"A moving, beautifully acted film.\" --heatmap heads.png",
+                "  java -jar probe.jar model.h5 --review 3 --export out/ --json > review3.json",
+                "  java -jar probe.jar verify model.h5 --reference reference.npz",
+                "",
+                "Exit codes: 0 ok, 1 internal error (a bug), 2 bad input (one line on stderr)."})
 public final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "the Keras model file: .h5, .keras, a Keras 3 .weights.h5 (with --config) or a weights-only .h5")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "the Keras model file: .h5, .keras, a Keras 3 "
+            + ".weights.h5 (with --config) or a weights-only .h5")
     Path model;
 
+    @Option(names = "--review", paramLabel = "N", description = "input: review N (0-based) of the reviews beside the model or in --data")
+    Integer review;
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "input: a raw review, tokenized like the Keras IMDB data "
+            + "(lower-case, punctuation removed, <start> first, unknown words <oov>)")
+    String text;
+
+    @Option(names = "--tokens", paramLabel = "IDS", description = "input: token ids, e.g. 1,14,22 (padded or truncated on the left "
+            + "like Keras's pad_sequences)")
+    String tokens;
+
     @Option(names = "--tokens-file", paramLabel = "X.npy",
-            description = "token ids, int32 or int64, shape [batch, length] or [length]; sequences of another length are "
-                    + "padded or truncated like keras.utils.pad_sequences (on the left)")
+            description = "input: token ids in an .npy file, int32 or int64, [batch, length] or [length], padded or "
+                    + "truncated on the left like Keras's pad_sequences; several rows print one line each (or pick one with --row)")
     Path tokensFile;
 
+    @Option(names = "--row", paramLabel = "N", description = "with --tokens-file: report on row N only")
+    Integer row;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "folder with meta.json, vocab.json, reviews.npy, labels.npy, "
+            + "lengths.npy (as python-export writes them); default: the model's folder")
+    Path dataDir;
+
+    @Option(names = "--block", paramLabel = "B", description = "show only block B (report and heatmap)")
+    Integer block;
+
+    @Option(names = "--head", paramLabel = "H", description = "show only head H (report and heatmap)")
+    Integer head;
+
+    @Option(names = "--keep-padding", description = "include padding positions in the summaries, heatmap and attention.json "
+            + "(left out by default)")
+    boolean keepPadding;
+
+    @Option(names = "--heatmap", paramLabel = "FILE.png", description = "draw one labelled heatmap per head (query words down, "
+            + "key words across, colour bar)")
+    Path heatmap;
+
     @Option(names = "--export", paramLabel = "DIR",
-            description = "write probabilities.npy [batch, classes] and attention_block{i}.npy [batch, heads, L, L] "
-                    + "(rows = query, columns = key) into DIR")
+            description = "write probabilities.npy [batch, classes], tokens.npy [batch, L], attention_block{i}.npy "
+                    + "[batch, heads, L, L] (rows = query, columns = key) and, for one sequence, attention.json (bertviz) into DIR")
     Path exportDir;
+
+    @Option(names = "--json", description = "print the report as JSON on stdout (for scripts)")
+    boolean json;
 
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
@@ -52,75 +109,116 @@ public final class ProbeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (model == null) {
-            throw new InvalidInputException("no model given: java -jar probe.jar MODEL.h5 [options] (see --help)");
-        }
-        if (tokensFile == null) {
-            throw new InvalidInputException("no input given: pass --tokens-file X.npy");
-        }
-        if (batchSize <= 0) {
-            throw new InvalidInputException("--batch must be a positive number, got " + batchSize);
-        }
-        int[][] raw = Sequences.readNpy(tokensFile);
-        Path dir = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
+        checkOptions();
+        FilePreflight.requireReadableFile(model, "model file");
+        ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
+        int[][] fileRows = tokensFile == null ? null : Sequences.readNpy(tokensFile);
+        // reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
+        ProbeInput input = review != null ? reviewInput(data)
+                : tokens != null ? ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens), data == null ? 0 : data.meta().padId())
+                : null;
+        Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
         try (TransformerModel m = TransformerModel.open(model, modelOptions.toLoadOptions())) {
-            ModelSummary summary = m.summary();
-            out.printf("model: %s, %s, Keras %s%n", model.getFileName(), summary.format(), summary.kerasVersion());
-            int length = summary.sequenceLength();
-            int[][] tokens = fit(raw, length);
-            m.graph().checkTokens(Nd4j.createFromArray(tokens));
-            reportFit(raw, length, err);
-            List<NpyStreamWriter> writers = new ArrayList<>();
-            try {
-                if (dir != null) {
-                    writers.add(new NpyStreamWriter(dir.resolve("probabilities.npy"), tokens.length, summary.numClasses()));
-                    for (int b = 0; b < summary.blocks().size(); b++) {
-                        writers.add(new NpyStreamWriter(dir.resolve("attention_block" + b + ".npy"),
-                                tokens.length, summary.blocks().get(b).heads(), length, length));
+            AttentionProbe probe = AttentionProbe.of(m, data);
+            List<HeadRef> heads = HeadRef.select(m.summary(), block, head);
+            if (fileRows != null) {
+                int[][] fitted = BatchMode.fitAndCheck(m, fileRows, err);   // [B][L]
+                if (fitted.length > 1 && row == null) {
+                    if (heatmap != null) {
+                        throw new InvalidInputException("--heatmap draws one sequence, but " + tokensFile.getFileName() + " holds "
+                                + fitted.length + "; pick one with --row N");
                     }
+                    BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
+                    return Main.OK;
                 }
-                for (int start = 0; start < tokens.length; start += batchSize) {
-                    int end = Math.min(tokens.length, start + batchSize);
-                    int[][] batch = java.util.Arrays.copyOfRange(tokens, start, end);
-                    var result = m.run(batch);
-                    if (dir != null) {
-                        writers.get(0).append(result.probabilities());
-                        for (int b = 0; b < result.attention().size(); b++) {
-                            writers.get(b + 1).append(result.attention(b));
-                        }
-                    }
-                    for (int r = 0; r < batch.length; r++) {
-                        INDArray p = result.probabilities().getRow(r);
-                        out.printf("row %d: class %d, probabilities %s%n", start + r, result.predictedClass(r), p.toString().replace("\n", ""));
-                    }
-                }
-            } finally {
-                for (NpyStreamWriter w : writers) {
-                    w.close();
-                }
+                input = rowInput(fileRows, fitted);
             }
-            if (dir != null) {
-                err.println("wrote probabilities.npy and " + summary.blocks().size() + " attention_block{i}.npy to " + dir);
+            if (input == null) {
+                input = probe.textInput(text);
             }
+            report(m.summary(), probe.run(input), heads, exportTo, out, err);
         }
         return Main.OK;
     }
 
-    /** Pads or truncates every row to the model's length, like pad_sequences. */
-    private static int[][] fit(int[][] raw, int length) {
-        int[][] out = new int[raw.length][];
-        for (int i = 0; i < raw.length; i++) {
-            out[i] = raw[i].length == length ? raw[i] : Sequences.padPre(raw[i], length);
+    private void checkOptions() {
+        if (model == null) {
+            throw new InvalidInputException("no model given: java -jar probe.jar MODEL.h5 --review 0 (see --help)");
         }
-        return out;
+        List<String> inputs = new ArrayList<>();
+        if (review != null) {
+            inputs.add("--review");
+        }
+        if (text != null) {
+            inputs.add("--text");
+        }
+        if (tokens != null) {
+            inputs.add("--tokens");
+        }
+        if (tokensFile != null) {
+            inputs.add("--tokens-file");
+        }
+        if (inputs.isEmpty()) {
+            throw new InvalidInputException("no input given: pass one of --review N, --text \"...\", --tokens 1,14,22 or --tokens-file X.npy");
+        }
+        if (inputs.size() > 1) {
+            throw new InvalidInputException("give one input, not " + inputs.size() + ": " + String.join(" and ", inputs));
+        }
+        if (row != null && tokensFile == null) {
+            throw new InvalidInputException("--row picks a row of --tokens-file; for a stored review use --review N");
+        }
+        if (text != null && text.isBlank()) {
+            throw new InvalidInputException("--text is empty; expected a review in words, e.g. --text \"a moving, well acted film\"");
+        }
+        if (heatmap != null && Files.isDirectory(heatmap)) {
+            throw new InvalidInputException("--heatmap " + heatmap + " is a folder; expected a file name such as heads.png");
+        }
+        if (batchSize <= 0) {
+            throw new InvalidInputException("--batch must be a positive number, got " + batchSize);
+        }
     }
 
-    private static void reportFit(int[][] raw, int length, PrintWriter err) {
-        long padded = java.util.Arrays.stream(raw).filter(r -> r.length < length).count();
-        long truncated = java.util.Arrays.stream(raw).filter(r -> r.length > length).count();
-        if (padded + truncated > 0) {
-            err.printf("note: the model reads %d tokens; %d sequence(s) were left-padded with 0 and %d truncated to their last %d ids "
-                    + "(like keras.utils.pad_sequences)%n", length, padded, truncated, length);
+    private ProbeInput reviewInput(ReviewFolder data) {
+        if (data == null) {
+            throw new InvalidInputException("--review needs the review files python-export/export_reviews.py writes (meta.json, "
+                    + "vocab.json, reviews.npy, ...); there are none beside " + model + " and no --data DIR was given");
         }
+        return data.reviews().get(review);
+    }
+
+    /** The chosen row of a token file: {@code raw} {@code [B][n]} as read, {@code fitted} {@code [B][L]}. */
+    private ProbeInput rowInput(int[][] raw, int[][] fitted) {
+        int r = row == null ? 0 : row;
+        if (r < 0 || r >= fitted.length) {
+            throw new InvalidInputException("--row " + r + " does not exist: " + tokensFile.getFileName() + " has " + fitted.length
+                    + (fitted.length == 1 ? " row (0)" : " rows (0.." + (fitted.length - 1) + ")"));
+        }
+        ProbeInput given = ProbeInput.ofTokens("row " + r + " of " + tokensFile.getFileName(), raw[r], 0);
+        return new ProbeInput(given.origin(), fitted[r], given.label(), given.originalLength(), List.of());
+    }
+
+    /** Writes the requested files, then prints the report (text or JSON); notes go to stderr. */
+    private void report(ModelSummary summary, ProbeResult result, List<HeadRef> heads, Path exportTo, PrintWriter out, PrintWriter err) {
+        List<String> notes = new ArrayList<>();
+        if (heatmap != null) {
+            HeatmapLayout layout = HeatmapPng.write(heatmap, result, heads, keepPadding);
+            notes.add(String.format("wrote %s: %d heatmap panel(s) of %d × %d tokens, %d × %d px", heatmap, layout.panels().size(),
+                    layout.tokens(), layout.tokens(), layout.width(), layout.height()));
+        }
+        if (exportTo != null) {
+            try (AttentionExport export = new AttentionExport(exportTo, summary, new int[][]{result.sequence().ids()})) {
+                export.append(result);
+                notes.add("wrote " + String.join(", ", export.fileNames()) + ", " + AttentionExport.BERTVIZ + " to " + exportTo);
+            }
+            AttentionExport.writeBertviz(exportTo.resolve(AttentionExport.BERTVIZ), result, keepPadding);
+        }
+        ProbeReport report = ProbeReport.of(model, summary, result, heads, keepPadding);
+        if (json) {
+            out.println(JsonReport.render(report));
+            out.flush();
+        } else {
+            TextReport.print(report, out);
+        }
+        notes.forEach(err::println);
     }
 }

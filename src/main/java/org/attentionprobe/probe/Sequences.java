@@ -25,6 +25,24 @@ public final class Sequences {
         return out;
     }
 
+    /** Token ids typed by a person: {@code 1,14,22} or {@code 1 14 22}. */
+    public static int[] parseIds(String text) {
+        String[] items = text.strip().split("[,\\s]+");
+        if (text.isBlank()) {
+            throw new InvalidInputException("--tokens is empty; expected token ids like --tokens 1,14,22");
+        }
+        int[] ids = new int[items.length];
+        for (int i = 0; i < items.length; i++) {
+            try {
+                ids[i] = Integer.parseInt(items[i]);
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException("--tokens item " + (i + 1) + " \"" + items[i] + "\" is not a token id; "
+                        + "expected integers like --tokens 1,14,22");
+            }
+        }
+        return ids;
+    }
+
     /** Reads int32/int64 token ids {@code [B, L]} or {@code [L]} from an {@code .npy} file. */
     public static int[][] readNpy(Path file) {
         org.attentionprobe.keras.FilePreflight.requireReadableFile(file, "token file");

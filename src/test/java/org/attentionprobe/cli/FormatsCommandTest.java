@@ -29,7 +29,7 @@ class FormatsCommandTest {
         Npy.write(ref.get("x").castTo(DataType.INT32), x);
         Cli.Result r = Cli.run(v3.keras().toString(), "--tokens-file", x.toString(), "--export", tmp.resolve("out").toString());
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().startsWith("model: model.keras, Keras 3 archive (.keras), Keras 3.15.1\n"), r.out());
+        assertTrue(r.out().startsWith("model.keras — Keras 3 archive (.keras), Keras 3.15.1;"), r.out());
         assertClose(ref.get("probs"), Npy.read(tmp.resolve("out/probabilities.npy")), 1e-5, "probabilities.npy");
         for (int b = 0; b < 2; b++) {
             assertClose(ref.get("block" + b + "_attention_weights"), Npy.read(tmp.resolve("out/attention_block" + b + ".npy")),

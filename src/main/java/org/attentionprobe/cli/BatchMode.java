@@ -1,0 +1,80 @@
+package org.attentionprobe.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.attentionprobe.ModelOutput;
+import org.attentionprobe.TransformerModel;
+import org.attentionprobe.probe.Sequences;
+import org.attentionprobe.report.AttentionExport;
+import org.attentionprobe.report.JsonReport;
+import org.attentionprobe.report.ProbeReport;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A token file of many rows: one line per row (or one JSON document), and the arrays streamed to {@code --export}
+ * batch by batch, so a whole corpus never sits in memory.
+ */
+final class BatchMode {
+    private BatchMode() {
+    }
+
+    /** Pads or truncates every row {@code [B][any]} to {@code [B][L]} like pad_sequences, checks the ids, and says what was fitted. */
+    static int[][] fitAndCheck(TransformerModel m, int[][] raw, PrintWriter err) {
+        int length = m.summary().sequenceLength();
+        int[][] out = new int[raw.length][];
+        for (int i = 0; i < raw.length; i++) {
+            out[i] = raw[i].length == length ? raw[i] : Sequences.padPre(raw[i], length);
+        }
+        m.graph().checkTokens(Nd4j.createFromArray(out));
+        long padded = Arrays.stream(raw).filter(r -> r.length < length).count();
+        long truncated = Arrays.stream(raw).filter(r -> r.length > length).count();
+        if (padded + truncated > 0) {
+            err.printf("note: the model reads %d tokens; %d sequence(s) were left-padded with 0 and %d truncated to their last %d ids "
+                    + "(like keras.utils.pad_sequences)%n", length, padded, truncated, length);
+        }
+        return out;
+    }
+
+    /** Runs {@code tokens} {@code [B][L]} in batches of {@code batchSize}. */
+    static void run(TransformerModel m, List<String> classNames, Path modelFile, int[][] tokens, int batchSize, Path exportTo,
+                    boolean json, PrintWriter out, PrintWriter err) {
+        ObjectNode doc = json ? JsonReport.batchRoot(modelFile, m.summary(), classNames) : null;
+        if (doc == null) {
+            out.println(ProbeReport.modelLine(modelFile, m.summary()));
+        }
+        AttentionExport export = exportTo == null ? null : new AttentionExport(exportTo, m.summary(), tokens);
+        try {
+            for (int start = 0; start < tokens.length; start += batchSize) {
+                int[][] batch = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + batchSize));  // [b][L]
+                ModelOutput result = m.run(batch);
+                if (export != null) {
+                    export.append(result.probabilities(), result.attention());
+                }
+                for (int r = 0; r < batch.length; r++) {
+                    INDArray p = result.probabilities().getRow(r);   // [C]
+                    if (doc != null) {
+                        JsonReport.addRow(doc, start + r, p.toFloatVector(), classNames);
+                    } else {
+                        out.printf("row %d: class %d, probabilities %s%n", start + r, result.predictedClass(r), p.toString().replace("\n", ""));
+                    }
+                }
+            }
+        } finally {
+            if (export != null) {
+                export.close();
+            }
+        }
+        if (doc != null) {
+            out.println(JsonReport.write(doc));
+        }
+        out.flush();
+        if (export != null) {
+            err.println("wrote " + String.join(", ", export.fileNames()) + " to " + exportTo);
+        }
+    }
+}

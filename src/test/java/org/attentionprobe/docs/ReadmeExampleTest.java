@@ -1,0 +1,93 @@
+package org.attentionprobe.docs;
+
+import org.attentionprobe.TransformerModel;
+import org.attentionprobe.probe.AttentionProbe;
+import org.attentionprobe.probe.HeadReading;
+import org.attentionprobe.probe.HeadRef;
+import org.attentionprobe.probe.ProbeResult;
+import org.attentionprobe.probe.ReviewFolder;
+import org.attentionprobe.testing.Imdb;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The README's Java API snippet is this test's code, verbatim, and it runs. */
+class ReadmeExampleTest {
+    private static final Path SOURCE = Path.of("src/test/java/org/attentionprobe/docs/ReadmeExampleTest.java");
+
+    /** The snippet (from README-begin to README-end), run from the repository root as the README says. */
+    static void snippet() {
+        // README-begin
+        try (TransformerModel model = TransformerModel.open(Path.of("testdata/imdb-transformer/model.h5"))) {
+            AttentionProbe probe = AttentionProbe.of(model, ReviewFolder.open(Path.of("testdata/imdb-transformer")));
+            ProbeResult review = probe.review(0);             // or probe.text("..."), probe.tokens(1, 14, 22)
+            System.out.println(review.predictedClassName() + " " + Arrays.toString(review.probabilities()));
+            INDArray attention = review.attention(0);         // block 0: [heads, L, L], rows = query, columns = key
+            System.out.println("block 0 attention " + Arrays.toString(attention.shape()));
+            HeadReading head = HeadReading.of(review, new HeadRef(0, 1), false);   // real tokens only
+            for (HeadReading.KeyWeight key : head.mostAttended(3)) {
+                System.out.printf("%s at %d: %.4f (×%.2f uniform)%n", key.word(), key.position(), key.weight(), key.vsUniform());
+            }
+        }
+        // README-end
+    }
+
+    @Test
+    void theSnippetRunsAndPrintsKerasPrediction() {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        Locale locale = Locale.getDefault();
+        try {
+            Locale.setDefault(Locale.ROOT);
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            snippet();
+        } finally {
+            System.setOut(original);
+            Locale.setDefault(locale);
+        }
+        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+        int kerasClass = Imdb.reference().get("probs").getRow(0).argMax().getInt(0);
+        assertTrue(lines.get(0).startsWith(Imdb.CLASSES.get(kerasClass) + " ["), lines.get(0));
+        assertEquals("block 0 attention [2, 200, 200]", lines.get(1));
+        assertTrue(lines.get(2).startsWith("terrible at 150: "), "MODEL.md: both heads attend most to \"terrible\" in review 0: " + lines);
+        assertEquals(5, lines.size());
+    }
+
+    @Test
+    void theReadmeShowsTheSnippetVerbatim() throws IOException {
+        List<String> source = Files.readAllLines(SOURCE);
+        List<String> snippet = strip(source.subList(indexOf(source, "// README-begin") + 1, indexOf(source, "// README-end")));
+        List<String> readme = Files.readAllLines(Path.of("README.md"));
+        int api = indexOf(readme, "## Java API");
+        int open = readme.subList(api, readme.size()).indexOf("```java") + api;
+        int close = readme.subList(open + 1, readme.size()).indexOf("```") + open + 1;
+        assertEquals(snippet, strip(readme.subList(open + 1, close)), "README.md's Java API block");
+    }
+
+    private static int indexOf(List<String> lines, String marker) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).strip().equals(marker)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no line " + marker);
+    }
+
+    /** Lines without their common indentation. */
+    private static List<String> strip(List<String> lines) {
+        int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent).stripTrailing()).toList();
+    }
+}
