@@ -1,6 +1,7 @@
 package org.attentionprobe.explain;
 
 import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.ModelOutput;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,33 +37,24 @@ record ClassProbability(int explainedClass, float[] weights, double offset) {
         return new ClassProbability(cls, w, 0);
     }
 
-    /** The number of classes: the outputs, or 2 for one sigmoid output. */
+    /** The number of classes: the outputs, or 2 for one sigmoid output (see {@link ModelOutput}). */
     static int classCount(int outputs) {
-        return outputs == 1 ? 2 : outputs;
+        return ModelOutput.classCount(outputs);
     }
 
     /** Every class's probability from one output row {@code [C]}: {@code [classCount(C)]}. */
     static double[] classProbabilities(float[] outputs) {
-        if (outputs.length == 1) {
-            return new double[]{1.0 - outputs[0], outputs[0]};
-        }
-        double[] p = new double[outputs.length];
+        float[] p = ModelOutput.classProbabilities(outputs);
+        double[] out = new double[p.length];
         for (int c = 0; c < p.length; c++) {
-            p[c] = outputs[c];
+            out[c] = p[c];
         }
-        return p;
+        return out;
     }
 
-    /** The class with the largest probability (the first of equals; {@code p ≥ 0.5} is class 1 for one sigmoid output). */
+    /** The most probable class (see {@link ModelOutput#predictedClass}). */
     static int predicted(float[] outputs) {
-        double[] p = classProbabilities(outputs);
-        int best = 0;
-        for (int c = 1; c < p.length; c++) {
-            if (p[c] > p[best]) {
-                best = c;
-            }
-        }
-        return best;
+        return ModelOutput.argMax(ModelOutput.classProbabilities(outputs));
     }
 
     /** F of one output row {@code [C]}. */
