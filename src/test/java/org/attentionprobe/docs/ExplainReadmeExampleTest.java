@@ -11,6 +11,7 @@ import org.attentionprobe.probe.ReviewFolder;
 import org.attentionprobe.report.HtmlReport;
 import org.attentionprobe.report.HtmlReview;
 import org.attentionprobe.testing.Imdb;
+import org.attentionprobe.testing.ReadmeSnippets;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -77,27 +78,6 @@ class ExplainReadmeExampleTest {
 
     @Test
     void theReadmeShowsTheSnippetVerbatim() throws IOException {
-        List<String> source = Files.readAllLines(SOURCE);
-        List<String> snippet = strip(source.subList(indexOf(source, "// README-begin") + 1, indexOf(source, "// README-end")));
-        List<String> readme = Files.readAllLines(Path.of("README.md"));
-        int section = indexOf(readme, SECTION);
-        int open = readme.subList(section, readme.size()).indexOf("```java") + section;
-        int close = readme.subList(open + 1, readme.size()).indexOf("```") + open + 1;
-        assertEquals(snippet, strip(readme.subList(open + 1, close)), "README.md's Beyond attention Java block");
-    }
-
-    private static int indexOf(List<String> lines, String marker) {
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).strip().equals(marker)) {
-                return i;
-            }
-        }
-        throw new AssertionError("no line " + marker);
-    }
-
-    /** Lines without their common indentation. */
-    private static List<String> strip(List<String> lines) {
-        int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
-        return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent).stripTrailing()).toList();
+        ReadmeSnippets.assertReadmeShows(SOURCE, SECTION);
     }
 }
