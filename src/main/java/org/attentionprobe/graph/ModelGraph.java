@@ -113,6 +113,21 @@ public final class ModelGraph implements AutoCloseable {
         return feed;
     }
 
+    /** An execution plan computing the named results for batches of exactly {@code batch} rows (taps zero). */
+    ExecutionPlan plan(int batch, Collection<String> outputs) {
+        Map<String, String> varNames = new LinkedHashMap<>();
+        for (String name : outputs) {
+            varNames.put(name, variable(name).name());
+        }
+        Map<String, INDArray> zeroTaps = new HashMap<>();
+        for (Map.Entry<String, String> tap : taps.entrySet()) {
+            long[] shape = tapShapes.get(tap.getKey()).clone();
+            shape[0] = batch;
+            zeroTaps.put(tap.getValue(), Nd4j.zeros(DataType.FLOAT, shape));
+        }
+        return ExecutionPlan.compile(sd, tokens, batch, summary.sequenceLength(), varNames, zeroTaps);
+    }
+
     /** The graph variable behind a named result; an error listing the names when unknown. */
     public SDVariable variable(String name) {
         SDVariable v = named.get(name);
