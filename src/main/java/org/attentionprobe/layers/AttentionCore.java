@@ -40,9 +40,10 @@ final class AttentionCore {
         INDArray kernel = Nd4j.concat(1, scaled(wq, scale), wk, wv);                    // (E, 3·H·d)
         SDVariable flat = sd.reshape(x, -1, e);                                          // [B·L, E]
         SDVariable w = ctx.constant("qkv_kernel", kernel);
-        SDVariable qkv = bq == null
-                ? sd.mmul(flat, w)
-                : sd.nn.linear(flat, w, ctx.constant("qkv_bias", Nd4j.concat(0, scaled(bq, scale), bk, bv)));
+        SDVariable qkv = sd.mmul(flat, w);
+        if (bq != null) {
+            qkv = qkv.add(ctx.constant("qkv_bias", Nd4j.concat(0, scaled(bq, scale), bk, bv)));
+        }
         SDVariable split = sd.reshape(qkv, -1, length, 3L * heads, headDim);            // [B, L, 3·H, d]
         SDVariable perHead = sd.permute(split, 0, 2, 1, 3);                              // [B, 3·H, L, d]
         return sd.unstack(sd.reshape(perHead, -1, 3, heads, length, headDim), 1, 3);     // 3 × [B, H, L, d]
@@ -79,7 +80,10 @@ final class AttentionCore {
         SameDiff sd = ctx.sd();
         SDVariable merged = sd.reshape(sd.permute(context, 0, 2, 1, 3), -1, (long) heads * valueDim); // [B·L, H·dv]
         SDVariable w = ctx.constant(name + "_kernel", kernel);
-        SDVariable out = bias == null ? sd.mmul(merged, w) : sd.nn.linear(merged, w, ctx.constant(name + "_bias", bias));
+        SDVariable out = sd.mmul(merged, w);
+        if (bias != null) {
+            out = out.add(ctx.constant(name + "_bias", bias));
+        }
         return sd.reshape(out, -1, length, kernel.size(1));
     }
 

@@ -28,8 +28,10 @@ public final class Ops {
         long in = kernel.size(0);
         long units = kernel.size(1);
         SDVariable flat = x.rank() == 2 ? x.var() : sd.reshape(x.var(), -1, in);
-        SDVariable w = ctx.constant(name + "_kernel", kernel);
-        SDVariable y = bias == null ? sd.mmul(flat, w) : sd.nn.linear(flat, w, ctx.constant(name + "_bias", bias));
+        SDVariable y = sd.mmul(flat, ctx.constant(name + "_kernel", kernel));
+        if (bias != null) {
+            y = y.add(ctx.constant(name + "_bias", bias));
+        }
         y = activation(ctx, y, activation, 2);
         long[] outShape = x.shape().clone();
         outShape[outShape.length - 1] = units;

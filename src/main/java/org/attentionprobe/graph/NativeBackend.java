@@ -1,0 +1,59 @@
+package org.attentionprobe.graph;
+
+import org.bytedeco.javacpp.Loader;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The native side of ND4J: which build of its natives to load, and how many threads its ops use.
+ *
+ * <p>The project ships nd4j-native's oneDNN build (classifier {@code linux-x86_64-onednn}): its softmax is
+ * oneDNN's vectorised kernel, where the plain build calls scalar {@code expf} for each of the
+ * {@code H·L·L} attention weights and spends 40% of a forward pass there. JavaCPP loads a build with a
+ * classifier suffix only when the system property {@value #EXTENSION_PROPERTY} names it, so
+ * {@link #select()} sets it, before ND4J's first use, to the build the classpath carries.
+ */
+public final class NativeBackend {
+    public static final String EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension";
+    private static final String[] PREFERRED = {"-onednn", ""};
+
+    private NativeBackend() {
+    }
+
+    /** Points JavaCPP at the natives on the classpath, unless the property is already set. Idempotent. */
+    public static void select() {
+        if (System.getProperty(EXTENSION_PROPERTY) != null) {
+            return;
+        }
+        String platform = Loader.getPlatform();
+        for (String extension : PREFERRED) {
+            String lib = "org/nd4j/linalg/cpu/nativecpu/bindings/" + platform + extension + "/libjnind4jcpu.so";
+            if (NativeBackend.class.getClassLoader().getResource(lib) != null) {
+                System.setProperty(EXTENSION_PROPERTY, extension);
+                return;
+            }
+        }
+    }
+
+    /** The build in use: {@code "-onednn"}, or {@code ""} for the plain one. */
+    public static String extension() {
+        return System.getProperty(EXTENSION_PROPERTY, "");
+    }
+
+    /**
+     * The threads each ND4J op may use: OpenMP threads inside an op, and OpenBLAS's. These are process-wide
+     * settings of the native library. For data parallelism (one runner per thread) use 1.
+     */
+    public static void setOpThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+    }
+
+    /** The threads ND4J's ops use now. */
+    public static int opThreads() {
+        return Nd4j.getEnvironment().maxThreads();
+    }
+}
