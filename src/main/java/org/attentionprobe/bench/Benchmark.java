@@ -1,0 +1,56 @@
+package org.attentionprobe.bench;
+
+import org.attentionprobe.TransformerModel;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The measurements of {@code probe bench}: each configuration warmed up, then timed in {@code runs} runs
+ * whose median is reported with its spread.
+ *
+ * @param seconds time per configuration, split evenly over the runs
+ * @param runs    timed runs per configuration (at least 5)
+ */
+public record Benchmark(TransformerModel model, double seconds, int runs) {
+
+    /** One configuration: {@code runners} threads with their own runner, each op on {@code opThreads} threads. */
+    public record Config(String name, int batch, int runners, int opThreads) {
+        public int threads() {
+            return runners * opThreads;
+        }
+    }
+
+    /** What one configuration measured: reviews per second, median and range over the runs. */
+    public record Result(Config config, double median, double min, double max, long runnerBytes) {
+        public double msPerReview() {
+            return 1000.0 / median;
+        }
+    }
+
+    public Benchmark {
+        if (runs < 5) {
+            throw new IllegalArgumentException("at least 5 timed runs, got " + runs);
+        }
+    }
+
+    public Result measure(Config config) throws Exception {
+        double perRun = seconds / runs;
+        try (Throughput t = new Throughput(model, config.batch(), config.runners(), config.opThreads(), 42)) {
+            t.run(Math.max(0.5, perRun)); // warm-up: plans compiled, JIT, caches
+            double[] rates = new double[runs];
+            for (int r = 0; r < runs; r++) {
+                rates[r] = t.run(perRun);
+            }
+            return new Result(config, Stats.median(rates), Stats.min(rates), Stats.max(rates), t.runnerBytes());
+        }
+    }
+
+    public List<Result> measureAll(List<Config> configs) throws Exception {
+        List<Result> out = new ArrayList<>();
+        for (Config c : configs) {
+            out.add(measure(c));
+        }
+        return out;
+    }
+}
