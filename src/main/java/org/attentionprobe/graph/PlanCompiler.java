@@ -4,6 +4,7 @@ import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,8 +31,8 @@ import java.util.Set;
  *   <li><b>select</b>: the ops the requested results depend on, in graph order;</li>
  *   <li><b>shape</b>: one {@code sd.output} call for every intermediate gives each output's shape and type;</li>
  *   <li><b>lifetimes</b>: the index of the last op reading each variable (results live forever);</li>
- *   <li><b>lay out</b>: each op gets its input arrays and output arrays. A reshape or an unstack of a contiguous
- *       array becomes views of it and runs no op at all; a softmax whose input dies with it writes in place; every other output
+ *   <li><b>lay out</b>: each op gets its input arrays and output arrays. A reshape, an unstack, or a permute
+ *       feeding matrix products becomes views of its input and runs no op at all; a softmax whose input dies with it writes in place; every other output
  *       takes a buffer from a pool that gets back the buffers of variables nobody reads any more, so
  *       intermediates of the same size share memory (a static workspace).</li>
  * </ol>
@@ -70,6 +71,7 @@ final class PlanCompiler {
         feed.put(tokenName, tokens);
         Map<String, INDArray> shapes = shapes(ops, feed);
         Map<String, Integer> lastUse = lastUse(ops);
+        Map<String, Set<String>> readers = readers(ops);
         arrays.putAll(feed);
 
         List<DifferentialFunction> fns = new ArrayList<>();
@@ -79,7 +81,7 @@ final class PlanCompiler {
             DifferentialFunction fn = op.getOp();
             INDArray[] in = inputs(op);
             List<String> outs = op.getOutputsOfOp();
-            INDArray[] views = views(fn, in, outs, shapes);
+            INDArray[] views = views(fn, in, outs, shapes, readers);
             if (views != null) {
                 for (int o = 0; o < views.length; o++) {
                     alias(outs.get(o), op.getInputsToOp().get(0), views[o], lastUse);
@@ -140,7 +142,17 @@ final class PlanCompiler {
         for (SameDiffOp op : ops) {
             produced.addAll(op.getOutputsOfOp());
         }
-        return produced.isEmpty() ? Map.of() : sd.output(feed, produced);
+        if (produced.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, INDArray> values = sd.output(feed, produced);
+        // SameDiff keeps this thread's session, with a cache of arrays the size of every intermediate: the plan
+        // has its own arrays, so let the session go (the next sd.output on this thread starts a new one).
+        InferenceSession session = sd.getSessions().remove(Thread.currentThread().getId());
+        if (session != null) {
+            session.getMmgr().close();
+        }
+        return values;
     }
 
     /** The index of the last op reading each variable; requested results are read "forever". */
@@ -167,15 +179,21 @@ final class PlanCompiler {
     }
 
     /**
-     * The outputs as views of the input when the op only re-describes a c-contiguous buffer, else null:
-     * a reshape (same elements, another shape), or an unstack (each output a strided slice of the input).
+     * The outputs as views of the input when the op only re-describes its buffer, else null:
+     * <ul>
+     *   <li>a reshape of a c-contiguous array: same elements, another shape;</li>
+     *   <li>an unstack: each output a strided slice of the input;</li>
+     *   <li>a permute read only by matrix products: they take strided operands as they are (BLAS leading
+     *       dimensions), which costs them less than a copy would.</li>
+     * </ul>
      */
-    private static INDArray[] views(DifferentialFunction fn, INDArray[] in, List<String> outs, Map<String, INDArray> shapes) {
-        if (in.length < 1 || !isCContiguous(in[0])) {
+    private static INDArray[] views(DifferentialFunction fn, INDArray[] in, List<String> outs, Map<String, INDArray> shapes,
+                                    Map<String, Set<String>> readers) {
+        if (in.length < 1) {
             return null;
         }
         INDArray x = in[0];
-        if ("reshape".equals(fn.opName()) && outs.size() == 1) {
+        if ("reshape".equals(fn.opName()) && outs.size() == 1 && isCContiguous(x)) {
             INDArray like = shapes.get(outs.get(0));
             if (like == null || like.dataType() != x.dataType() || like.length() != x.length()) {
                 return null;
@@ -195,7 +213,28 @@ final class PlanCompiler {
             }
             return out;
         }
+        if ("permute".equals(fn.opName()) && outs.size() == 1 && fn instanceof DynamicCustomOp c
+                && c.iArgs().length == x.rank() && Set.of("matmul").containsAll(readers.getOrDefault(outs.get(0), Set.of("?")))) {
+            int[] axes = new int[x.rank()];
+            for (int i = 0; i < axes.length; i++) {
+                axes[i] = (int) c.iArgs()[i];
+            }
+            INDArray view = x.permute(axes);
+            INDArray like = shapes.get(outs.get(0));
+            return like != null && Arrays.equals(view.shape(), like.shape()) ? new INDArray[]{view} : null;
+        }
         return null;
+    }
+
+    /** For each variable, the names of the ops that read it. */
+    private static Map<String, Set<String>> readers(List<SameDiffOp> ops) {
+        Map<String, Set<String>> readers = new HashMap<>();
+        for (SameDiffOp op : ops) {
+            for (String in : inputNames(op)) {
+                readers.computeIfAbsent(in, k -> new HashSet<>()).add(op.getOp().opName());
+            }
+        }
+        return readers;
     }
 
     private static long[] remove(long[] a, int index) {

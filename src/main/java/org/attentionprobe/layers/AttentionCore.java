@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Self-attention (query, key and value all read the same {@code x}) is built with few, large ops:
  * <pre>
  * qkv  = x · [Wq/√d | Wk | Wv] + [bq/√d | bk | bv]     [B·L, 3·H·d]   one matrix product, bias in the same op
- * q, k, v = split(permute(reshape(qkv)))               3 × [B, H, L, d]   (a 4-d permute: nd4j's 5-d one is slow)
+ * q, k, v = permute(split(reshape(qkv)))               3 × [B, H, L, d]   (strided views of qkv for ExecutionPlan)
  * A    = softmax(q · kᵀ)                               [B, H, L, L]   the 1/√d is already in q
  * out  = merge(A · v) · Wo + bo                        [B·L, E_out]
  * </pre>
@@ -44,9 +44,13 @@ final class AttentionCore {
         if (bq != null) {
             qkv = qkv.add(ctx.constant("qkv_bias", Nd4j.concat(0, scaled(bq, scale), bk, bv)));
         }
-        SDVariable split = sd.reshape(qkv, -1, length, 3L * heads, headDim);            // [B, L, 3·H, d]
-        SDVariable perHead = sd.permute(split, 0, 2, 1, 3);                              // [B, 3·H, L, d]
-        return sd.unstack(sd.reshape(perHead, -1, 3, heads, length, headDim), 1, 3);     // 3 × [B, H, L, d]
+        SDVariable split = sd.reshape(qkv, -1, length, 3, heads, headDim);              // [B, L, 3, H, d]
+        SDVariable[] parts = sd.unstack(split, 2, 3);                                    // 3 × [B, L, H, d]
+        SDVariable[] qkvHeads = new SDVariable[3];
+        for (int i = 0; i < 3; i++) {
+            qkvHeads[i] = sd.permute(parts[i], 0, 2, 1, 3);                              // [B, H, L, d]
+        }
+        return qkvHeads;
     }
 
     /** {@code [B, L, H·d]} → {@code [B, H, L, d]}. */
