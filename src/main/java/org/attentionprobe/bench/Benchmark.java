@@ -9,10 +9,13 @@ import java.util.List;
  * The measurements of {@code probe bench}: each configuration warmed up, then timed in {@code runs} runs
  * whose median is reported with its spread.
  *
- * @param seconds time per configuration, split evenly over the runs
- * @param runs    timed runs per configuration (at least 5)
+ * @param seconds       time per configuration, split evenly over the runs
+ * @param runs          timed runs per configuration (at least 5)
+ * @param warmUpSeconds untimed run before them
  */
-public record Benchmark(TransformerModel model, double seconds, int runs) {
+public record Benchmark(TransformerModel model, double seconds, int runs, double warmUpSeconds) {
+    /** Warm-up per configuration by default: the JIT compiler is still busy after the first second. */
+    public static final double WARM_UP_SECONDS = 2;
 
     /** One configuration: {@code runners} threads with their own runner, each op on {@code opThreads} threads. */
     public record Config(String name, int batch, int runners, int opThreads) {
@@ -37,7 +40,7 @@ public record Benchmark(TransformerModel model, double seconds, int runs) {
     public Result measure(Config config) throws Exception {
         double perRun = seconds / runs;
         try (Throughput t = new Throughput(model, config.batch(), config.runners(), config.opThreads(), 42)) {
-            t.run(Math.max(0.5, perRun)); // warm-up: plans compiled, JIT, caches
+            t.run(warmUpSeconds); // plans compiled, JIT (C2 keeps compiling for seconds), caches
             double[] rates = new double[runs];
             for (int r = 0; r < runs; r++) {
                 rates[r] = t.run(perRun);

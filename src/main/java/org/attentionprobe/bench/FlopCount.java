@@ -14,7 +14,8 @@ import java.util.Map;
  * <p>Per block of H heads, key size dk, value size dv, on L positions of width E:
  * QKV projection {@code 2·L·E·H·(2·dk + dv)}, scores {@code 2·H·L·L·dk}, A·V {@code 2·H·L·L·dv},
  * output projection {@code 2·L·H·dv·E}, feed-forward {@code 2·2·L·E·ff}; then every Dense layer after the
- * blocks ({@code 2·inputs·units}, per position when it is applied per position).
+ * blocks ({@code 2·inputs·units}, per position when it is applied per position; its inputs are the width of
+ * the layer before it).
  */
 public record FlopCount(Map<String, Double> parts) {
 
@@ -30,15 +31,16 @@ public record FlopCount(Map<String, Double> parts) {
             add(parts, "output projection", 2 * l * h * b.valueDim() * e);
             add(parts, "feed-forward", 2 * 2 * l * e * b.ffDim());
         }
+        long[] previous = null; // the layers form a chain in the keras.io models: a Dense reads the one before it
         for (ModelSummary.LayerInfo layer : summary.layers()) {
-            if (!layer.className().endsWith("Dense") || layer.parameters() == 0 || layer.outputShape().length < 2) {
-                continue;
-            }
             long[] shape = layer.outputShape();
-            double units = shape[shape.length - 1];
-            double inputs = Math.floor(layer.parameters() / units); // kernel in·units (+ units of bias)
-            double positions = shape.length == 3 ? shape[1] : 1;
-            add(parts, "dense layers", 2 * positions * inputs * units);
+            if (layer.className().endsWith("Dense") && previous != null && previous.length >= 2 && shape.length >= 2) {
+                double inputs = previous[previous.length - 1];
+                double units = shape[shape.length - 1];
+                double positions = shape.length == 3 ? shape[1] : 1;
+                add(parts, "dense layers", 2 * positions * inputs * units);
+            }
+            previous = shape;
         }
         return new FlopCount(parts);
     }

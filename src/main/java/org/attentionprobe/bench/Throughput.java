@@ -92,6 +92,7 @@ final class Throughput implements AutoCloseable {
     }
 
     private long[] work(long deadline) {
+        NativeBackend.setOpThreads(opThreads); // OpenMP's count is per thread
         ModelRunner mine = runner.get();
         long reviews = 0;
         double local = 0;

@@ -56,6 +56,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "R", description = "timed runs per configuration, the median is reported (default: ${DEFAULT-VALUE})")
     int runs = 5;
 
+    @Option(names = "--warm-up", paramLabel = "S", description = "untimed seconds before each configuration (default: ${DEFAULT-VALUE})")
+    double warmUp = Benchmark.WARM_UP_SECONDS;
+
     @Option(names = "--sweep", paramLabel = "B", split = ",",
             description = "also measure the corpus path at these batch sizes (e.g. 1,4,16,32,64), on 1 thread and on N runners")
     List<Integer> sweep = List.of();
@@ -65,8 +68,9 @@ public final class BenchCommand implements Callable<Integer> {
         requirePositive(threads, "--threads");
         requirePositive(batch, "--batch");
         requirePositive(runs - 4, "--runs minus 4 (at least 5 runs)");
-        if (!(seconds > 0)) {
-            throw new ParameterException(spec.commandLine(), "--seconds must be positive, got " + seconds);
+        if (!(seconds > 0) || !(warmUp >= 0)) {
+            throw new ParameterException(spec.commandLine(), "--seconds must be positive and --warm-up not negative, got "
+                    + seconds + " and " + warmUp);
         }
         PrintWriter out = spec.commandLine().getOut();
         String loadBefore = ProcessInfo.loadAverage();
@@ -92,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
                     .collect(Collectors.joining(", ")));
             out.println();
 
-            Benchmark bench = new Benchmark(m, seconds, runs);
+            Benchmark bench = new Benchmark(m, seconds, runs, warmUp);
             out.printf("%-34s %6s %8s %10s %30s %8s %9s%n", "configuration", "batch", "threads", "ms/review",
                     "reviews/s (median; range)", "GFLOP/s", "of sgemm");
             List<Config> configs = new ArrayList<>();

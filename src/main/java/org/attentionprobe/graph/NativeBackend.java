@@ -2,6 +2,7 @@ package org.attentionprobe.graph;
 
 import org.bytedeco.javacpp.Loader;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * The native side of ND4J: which build of its natives to load, and how many threads its ops use.
@@ -40,8 +41,10 @@ public final class NativeBackend {
     }
 
     /**
-     * The threads each ND4J op may use: OpenMP threads inside an op, and OpenBLAS's. These are process-wide
-     * settings of the native library. For data parallelism (one runner per thread) use 1.
+     * The threads each ND4J op may use: libnd4j's own loops and OpenBLAS (process-wide settings), and OpenMP,
+     * which oneDNN's kernels use (a per-thread setting: call this on every thread that runs ops). For data
+     * parallelism, one runner per thread, use 1: OpenMP's idle workers otherwise spin on the cores the other
+     * runners need.
      */
     public static void setOpThreads(int threads) {
         if (threads < 1) {
@@ -50,6 +53,7 @@ public final class NativeBackend {
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
     }
 
     /** The threads ND4J's ops use now. */
