@@ -37,6 +37,11 @@ public record Benchmark(TransformerModel model, double seconds, int runs, double
         }
     }
 
+    /** A corpus of random token ids in [1, vocab), int32 {@code [reviews, length]}: the work does not depend on the values. */
+    public static org.nd4j.linalg.api.ndarray.INDArray syntheticCorpus(int reviews, int length, long vocab, long seed) {
+        return Throughput.syntheticCorpus(reviews, length, vocab, seed);
+    }
+
     public Result measure(Config config) throws Exception {
         double perRun = seconds / runs;
         try (Throughput t = new Throughput(model, config.batch(), config.runners(), config.opThreads(), 42)) {

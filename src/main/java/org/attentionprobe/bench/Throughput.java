@@ -61,7 +61,7 @@ final class Throughput implements AutoCloseable {
     }
 
     /** Random ids in [1, vocab): the work does not depend on the values. */
-    static INDArray syntheticCorpus(int reviews, int length, long vocab, long seed) {
+    public static INDArray syntheticCorpus(int reviews, int length, long vocab, long seed) {
         Random random = new Random(seed);
         int[][] ids = new int[reviews][length];
         for (int[] row : ids) {

@@ -63,6 +63,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "also measure the corpus path at these batch sizes (e.g. 1,4,16,32,64), on 1 thread and on N runners")
     List<Integer> sweep = List.of();
 
+    @Option(names = "--profile", description = "also print where one thread's CPU time goes, op by op, at the corpus batch size")
+    boolean profile;
+
     @Override
     public Integer call() throws Exception {
         requirePositive(threads, "--threads");
@@ -127,6 +130,9 @@ public final class BenchCommand implements Callable<Integer> {
                         rate / 1e9, 100 * rate / sgemm);
                 out.flush();
             }
+            if (profile) {
+                printProfile(out, m);
+            }
             out.println();
             out.printf("threads   runners × op threads; ms/review = 1000 / (reviews/s): per-review wall time at that throughput%n");
             out.printf("memory    resident %s now, peak %s; largest runner set's own arrays %s%n",
@@ -135,6 +141,32 @@ public final class BenchCommand implements Callable<Integer> {
                     ProcessInfo.load1() > 0.3 ? ": other work was running, timings are noisy" : "");
         }
         return Main.OK;
+    }
+
+    /** Each op's share of one thread's CPU time at the corpus batch size, largest first. */
+    private void printProfile(PrintWriter out, TransformerModel m) {
+        NativeBackend.setOpThreads(1);
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        var tokens = org.attentionprobe.bench.Benchmark.syntheticCorpus(batch, m.summary().sequenceLength(), m.summary().vocabSize(), 7);
+        try (BatchRunner runner = m.graph().runner(runnerOutputs(m))) {
+            runner.profile(tokens, 20, mx::getCurrentThreadCpuTime); // warm-up
+            List<BatchRunner.OpTime> ops = new ArrayList<>(runner.profile(tokens, 50, mx::getCurrentThreadCpuTime));
+            double total = ops.stream().mapToLong(BatchRunner.OpTime::nanos).sum();
+            out.println();
+            out.printf("profile   batch %d, 1 thread, CPU time of each op over 50 runs: %.3f ms per review in %d ops%n", batch,
+                    total / 50 / batch / 1e6, ops.size());
+            ops.sort((a, b) -> Long.compare(b.nanos(), a.nanos()));
+            for (BatchRunner.OpTime op : ops.subList(0, Math.min(15, ops.size()))) {
+                out.printf("  %5.1f%%  %8.3f ms/batch  #%-3d %s%n", 100 * op.nanos() / total, op.nanos() / 50 / 1e6, op.index(), op.op());
+            }
+        }
+    }
+
+    private static List<String> runnerOutputs(TransformerModel m) {
+        List<String> names = new ArrayList<>();
+        names.add("probabilities");
+        names.addAll(m.graph().attentionNames());
+        return names;
     }
 
     private void requirePositive(int v, String what) {

@@ -55,6 +55,30 @@ public final class BatchRunner implements AutoCloseable {
         return plan(Math.toIntExact(ids.size(0))).run(ids);
     }
 
+    /** One op of a plan and the time it took, summed over a profile's runs. */
+    public record OpTime(int index, String op, long nanos) {
+    }
+
+    /**
+     * Runs {@code tokenIds} {@code runs} times and returns each op's time, measured with {@code clock}
+     * (e.g. this thread's CPU time: a busy machine disturbs it less than wall time), in execution order.
+     */
+    public List<OpTime> profile(INDArray tokenIds, int runs, java.util.function.LongSupplier clock) {
+        graph.checkTokens(tokenIds);
+        INDArray ids = tokenIds.dataType() == DataType.INT32 ? tokenIds : tokenIds.castTo(DataType.INT32);
+        ExecutionPlan plan = plan(Math.toIntExact(ids.size(0)));
+        long[] nanos = new long[plan.opCount()];
+        for (int r = 0; r < runs; r++) {
+            plan.runTimed(ids, nanos, clock);
+        }
+        List<String> ops = plan.describe();
+        List<OpTime> out = new java.util.ArrayList<>();
+        for (int i = 0; i < nanos.length; i++) {
+            out.add(new OpTime(i, ops.get(i), nanos[i]));
+        }
+        return out;
+    }
+
     private ExecutionPlan plan(int batch) {
         ExecutionPlan plan = plans.get(batch);
         if (plan == null) {
