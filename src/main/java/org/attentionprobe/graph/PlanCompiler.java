@@ -39,6 +39,12 @@ import java.util.Set;
  */
 final class PlanCompiler {
     private static final int FOREVER = Integer.MAX_VALUE;
+    /**
+     * Below this many output elements an op runs without platform helpers (oneDNN): setting up a oneDNN
+     * primitive costs about as much as such an op's arithmetic, and the plain kernels win (the classifier's
+     * {@code [B, 20]} product: 18 µs with oneDNN, a few without).
+     */
+    private static final long SMALL_OP = 4096;
 
     private final SameDiff sd;
     private final String tokenName;
@@ -316,6 +322,9 @@ final class PlanCompiler {
             throw new IllegalStateException("op " + fn.getOwnName() + " (" + fn.opName() + ") cannot run outside SameDiff");
         }
         ctx.setOutputArrays(out);
+        if (out.length > 0 && out[0].length() < SMALL_OP) {
+            ctx.allowHelpers(false);
+        }
         return ctx;
     }
 

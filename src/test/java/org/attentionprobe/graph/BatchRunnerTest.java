@@ -30,8 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * and against SameDiff's own {@code sd.output}, for batches of 1, 3 and more rows than the default batch.
  */
 class BatchRunnerTest {
-    /** Between the two Java paths: the same ops on the same inputs, so far below the Keras tolerances. */
-    static final double SAMEDIFF_ATOL = 1e-6;
+    /**
+     * Between the two Java paths: the same ops on the same inputs. Not bit-equal: the plan runs ops with small
+     * outputs on the plain kernels where sd.output uses oneDNN's, which round differently (2e-6 seen); a
+     * wrong op would be off by far more.
+     */
+    static final double SAMEDIFF_ATOL = 1e-5;
     static final int[] BATCHES = {1, 3, BatchRunner.DEFAULT_BATCH + 8};
 
     @TestFactory
