@@ -26,7 +26,8 @@ import java.util.Map;
  *       op's arguments, so no shape inference, allocation or dependency tracking happens per run.</li>
  * </ol>
  * SameDiff's {@code InferenceSession} does all of that bookkeeping again for every op on every call; for
- * this model that costs more than the arithmetic. The ops themselves are SameDiff's: the plan only reads
+ * this model that costs more than the arithmetic. {@link PlanCompiler} also turns reshapes, unstacks and
+ * matmul-bound permutes into views, runs the softmax in place and lets intermediates share buffers. The ops themselves are SameDiff's: the plan only reads
  * them (op name, hash and arguments), so plans on different threads may share one graph.
  *
  * <p>Not thread-safe: one plan per thread. Results are the plan's own arrays, overwritten by the next run.
@@ -40,6 +41,13 @@ final class ExecutionPlan implements AutoCloseable {
     private final long bytes;
 
     private record Step(DifferentialFunction op, OpContext context) {
+        void exec(OpExecutioner executioner) {
+            if (op instanceof CustomOp custom) {
+                executioner.exec(custom, context);
+            } else {
+                executioner.exec((Op) op, context);
+            }
+        }
     }
 
     private ExecutionPlan(int batch, INDArray tokens, List<Step> steps, Map<String, INDArray> results, List<OpContext> contexts,
@@ -70,7 +78,7 @@ final class ExecutionPlan implements AutoCloseable {
         for (int i = 0; i < ops.size(); i++) {
             steps.add(new Step(ops.get(i), contexts.get(i)));
         }
-        return new ExecutionPlan(batch, tokens, steps, results, contexts, bytes);
+        return new ExecutionPlan(batch, tokens, List.copyOf(steps), java.util.Collections.unmodifiableMap(results), contexts, bytes);
     }
 
     int batch() {
@@ -82,11 +90,7 @@ final class ExecutionPlan implements AutoCloseable {
         tokens.assign(tokenIds);
         OpExecutioner executioner = Nd4j.getExecutioner();
         for (Step step : steps) {
-            if (step.op instanceof CustomOp custom) {
-                executioner.exec(custom, step.context);
-            } else {
-                executioner.exec((Op) step.op, step.context);
-            }
+            step.exec(executioner);
         }
         return results;
     }
@@ -99,13 +103,8 @@ final class ExecutionPlan implements AutoCloseable {
         tokens.assign(tokenIds);
         OpExecutioner executioner = Nd4j.getExecutioner();
         for (int i = 0; i < steps.size(); i++) {
-            Step step = steps.get(i);
             long t0 = clock.getAsLong();
-            if (step.op instanceof CustomOp custom) {
-                executioner.exec(custom, step.context);
-            } else {
-                executioner.exec((Op) step.op, step.context);
-            }
+            steps.get(i).exec(executioner);
             nanos[i] += clock.getAsLong() - t0;
         }
     }
