@@ -172,7 +172,7 @@ public final class ModelGraph implements AutoCloseable {
             throw new InvalidInputException("expected integer token ids, got " + tokenIds.dataType());
         }
         long vocab = summary.vocabSize();
-        int[] flat = tokenIds.castTo(DataType.INT32).dup('c').data().asInt();
+        int[] flat = isPlainInt32(tokenIds) ? tokenIds.data().asInt() : tokenIds.castTo(DataType.INT32).dup('c').data().asInt();
         for (int i = 0; i < flat.length; i++) {
             if (flat[i] < 0 || flat[i] >= vocab) {
                 throw new InvalidInputException("token id " + flat[i] + " at row " + (i / length) + ", position " + (i % length)
@@ -180,6 +180,12 @@ public final class ModelGraph implements AutoCloseable {
                         + "; expected ids in [0, " + vocab + ")");
             }
         }
+    }
+
+    /** An int32 array that is its whole buffer in c order: its ids can be read without a native copy. */
+    private static boolean isPlainInt32(INDArray a) {
+        return a.dataType() == DataType.INT32 && a.ordering() == 'c' && a.offset() == 0 && !a.isView()
+                && a.data().length() == a.length();
     }
 
     /** {@code int[B][L]} as an int32 array; rows must all have length L. */
