@@ -24,8 +24,11 @@ public record Benchmark(TransformerModel model, double seconds, int runs, double
         }
     }
 
-    /** What one configuration measured: reviews per second, median and range over the runs. */
-    public record Result(Config config, double median, double min, double max, long runnerBytes) {
+    /**
+     * What one configuration measured: reviews per second, median and range over the runs; the bytes its
+     * runners hold; the process's resident size at the end of its runs.
+     */
+    public record Result(Config config, double median, double min, double max, long runnerBytes, long residentBytes) {
         public double msPerReview() {
             return 1000.0 / median;
         }
@@ -50,7 +53,8 @@ public record Benchmark(TransformerModel model, double seconds, int runs, double
             for (int r = 0; r < runs; r++) {
                 rates[r] = t.run(perRun);
             }
-            return new Result(config, Stats.median(rates), Stats.min(rates), Stats.max(rates), t.runnerBytes());
+            return new Result(config, Stats.median(rates), Stats.min(rates), Stats.max(rates), t.runnerBytes(),
+                    ProcessInfo.statusBytes("VmRSS"));
         }
     }
 

@@ -2,6 +2,7 @@ package org.attentionprobe.graph;
 
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.Op;
@@ -38,6 +39,7 @@ final class ExecutionPlan implements AutoCloseable {
     private final List<Step> steps;
     private final Map<String, INDArray> results; // requested name -> array written by a step (or a constant)
     private final List<OpContext> contexts;
+    private final List<DataBuffer> buffers;      // the native memory behind every intermediate and result
     private final long bytes;
 
     private record Step(DifferentialFunction op, OpContext context) {
@@ -51,7 +53,8 @@ final class ExecutionPlan implements AutoCloseable {
     }
 
     private ExecutionPlan(int batch, INDArray tokens, List<Step> steps, Map<String, INDArray> results, List<OpContext> contexts,
-                          long bytes) {
+                          List<DataBuffer> buffers, long bytes) {
+        this.buffers = buffers;
         this.bytes = bytes;
         this.batch = batch;
         this.tokens = tokens;
@@ -73,12 +76,13 @@ final class ExecutionPlan implements AutoCloseable {
 
     /** Called by {@link PlanCompiler} once everything is laid out. */
     static ExecutionPlan of(int batch, INDArray tokens, List<DifferentialFunction> ops, List<OpContext> contexts,
-                            Map<String, INDArray> results, long bytes) {
+                            Map<String, INDArray> results, List<DataBuffer> buffers, long bytes) {
         List<Step> steps = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             steps.add(new Step(ops.get(i), contexts.get(i)));
         }
-        return new ExecutionPlan(batch, tokens, List.copyOf(steps), java.util.Collections.unmodifiableMap(results), contexts, bytes);
+        return new ExecutionPlan(batch, tokens, List.copyOf(steps), java.util.Collections.unmodifiableMap(results), contexts,
+                buffers, bytes);
     }
 
     int batch() {
@@ -131,6 +135,7 @@ final class ExecutionPlan implements AutoCloseable {
         return steps.size();
     }
 
+    /** Frees the plan's native memory now (not at some later garbage collection): its results become invalid. */
     @Override
     public void close() {
         for (OpContext ctx : contexts) {
@@ -139,6 +144,12 @@ final class ExecutionPlan implements AutoCloseable {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+        for (DataBuffer buffer : buffers) {
+            buffer.close();
+        }
+        if (tokens.closeable()) {
+            tokens.close();
         }
     }
 }

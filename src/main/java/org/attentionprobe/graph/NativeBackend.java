@@ -56,6 +56,20 @@ public final class NativeBackend {
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
     }
 
+    /**
+     * Asks glibc to give freed native memory back to the system ({@code malloc_trim}, through JavaCPP, whose
+     * method for it is private in 1.5.7). Best effort: does nothing where that is not possible.
+     */
+    public static void trimMemory() {
+        try {
+            java.lang.reflect.Method trim = org.bytedeco.javacpp.Pointer.class.getDeclaredMethod("trimMemory");
+            trim.setAccessible(true);
+            trim.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // not on glibc, or JavaCPP changed: memory is returned later or not at all, results are unaffected
+        }
+    }
+
     /** The threads ND4J's ops use now. */
     public static int opThreads() {
         return Nd4j.getEnvironment().maxThreads();

@@ -58,6 +58,7 @@ final class PlanCompiler {
     private final Map<String, Integer> rootLastUse = new HashMap<>(); // owning variable -> last op reading any alias
     private final Map<String, DataBuffer> owned = new HashMap<>();    // owning variable -> its pooled buffer
     private final Map<String, Deque<DataBuffer>> pool = new HashMap<>();
+    private final List<DataBuffer> buffers = new ArrayList<>();       // every buffer the plan owns
     private long bytes;
 
     PlanCompiler(SameDiff sd, String tokenName, int batch, int length, Map<String, String> outputs,
@@ -112,7 +113,10 @@ final class PlanCompiler {
         }
         Map<String, INDArray> results = new LinkedHashMap<>();
         outputs.forEach((result, var) -> results.put(result, arrays.computeIfAbsent(var, this::constant)));
-        return ExecutionPlan.of(batch, tokens, fns, contexts, results, bytes);
+        for (INDArray value : shapes.values()) {
+            release(value); // SameDiff's values for this batch size: only their shapes were needed
+        }
+        return ExecutionPlan.of(batch, tokens, fns, contexts, results, List.copyOf(buffers), bytes);
     }
 
     /** The ops the results depend on, in the graph's order (topological: mappers add ops forward). */
@@ -274,6 +278,7 @@ final class PlanCompiler {
         if (buffer == null) {
             buffer = Nd4j.createBuffer(type, Math.max(n, 1), false);
             bytes += Math.max(n, 1) * type.width();
+            buffers.add(buffer);
         }
         INDArray array = Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c', type);
         arrays.put(name, array);
@@ -301,6 +306,13 @@ final class PlanCompiler {
                 INDArray a = arrays.get(owner);
                 pool.computeIfAbsent(key(a.dataType(), a.length()), k -> new ArrayDeque<>()).push(buffer);
             }
+        }
+    }
+
+    /** Frees an array's native memory now, rather than when the garbage collector gets to it. */
+    private static void release(INDArray a) {
+        if (a != null && a.closeable()) {
+            a.close();
         }
     }
 
