@@ -137,7 +137,7 @@ public final class OnnxCompare {
                     rates[r] = timed(pool, perCaller, seconds / runs);
                 }
                 return new Benchmark.Result(new Benchmark.Config("", batch, callers, intraThreads),
-                        Stats.median(rates), Stats.min(rates), Stats.max(rates), 0, ProcessInfo.statusBytes("VmRSS"));
+                        Stats.median(rates), Stats.min(rates), Stats.max(rates), Double.NaN, 0, ProcessInfo.statusBytes("VmRSS"));
             } finally {
                 pool.shutdownNow();
                 for (List<OrtBatch> l : perCaller) {

@@ -14,8 +14,8 @@ import java.util.List;
  * @param warmUpSeconds untimed run before them
  */
 public record Benchmark(TransformerModel model, double seconds, int runs, double warmUpSeconds) {
-    /** Warm-up per configuration by default: the JIT compiler is still busy after the first second. */
-    public static final double WARM_UP_SECONDS = 2;
+    /** Warm-up per configuration by default: the JIT compiler is still busy for seconds (batch 1 runs 2x slower after 2 s). */
+    public static final double WARM_UP_SECONDS = 5;
 
     /** One configuration: {@code runners} threads with their own runner, each op on {@code opThreads} threads. */
     public record Config(String name, int batch, int runners, int opThreads) {
@@ -25,10 +25,12 @@ public record Benchmark(TransformerModel model, double seconds, int runs, double
     }
 
     /**
-     * What one configuration measured: reviews per second, median and range over the runs; the bytes its
-     * runners hold; the process's resident size at the end of its runs.
+     * What one configuration measured: reviews per second, median and range over the runs; the process's CPU
+     * time per review (all threads, median over the runs); the bytes its runners hold; the process's resident
+     * size at the end of its runs.
      */
-    public record Result(Config config, double median, double min, double max, long runnerBytes, long residentBytes) {
+    public record Result(Config config, double median, double min, double max, double cpuMsPerReview, long runnerBytes,
+                         long residentBytes) {
         public double msPerReview() {
             return 1000.0 / median;
         }
@@ -50,11 +52,14 @@ public record Benchmark(TransformerModel model, double seconds, int runs, double
         try (Throughput t = new Throughput(model, config.batch(), config.runners(), config.opThreads(), 42)) {
             t.run(warmUpSeconds); // plans compiled, JIT (C2 keeps compiling for seconds), caches
             double[] rates = new double[runs];
+            double[] cpu = new double[runs];
             for (int r = 0; r < runs; r++) {
-                rates[r] = t.run(perRun);
+                Throughput.Run run = t.run(perRun);
+                rates[r] = run.reviewsPerSecond();
+                cpu[r] = run.cpuSecondsPerReview() * 1000;
             }
-            return new Result(config, Stats.median(rates), Stats.min(rates), Stats.max(rates), t.runnerBytes(),
-                    ProcessInfo.statusBytes("VmRSS"));
+            return new Result(config, Stats.median(rates), Stats.min(rates), Stats.max(rates), Stats.median(cpu),
+                    t.runnerBytes(), ProcessInfo.statusBytes("VmRSS"));
         }
     }
 

@@ -72,9 +72,14 @@ final class Throughput implements AutoCloseable {
         return Nd4j.createFromArray(ids).castTo(DataType.INT32);
     }
 
-    /** Runs for {@code seconds} and returns reviews per second. */
-    double run(double seconds) throws Exception {
+    /** One timed run: reviews per second of wall time, and the process's CPU time per review. */
+    record Run(double reviewsPerSecond, double cpuSecondsPerReview) {
+    }
+
+    /** Runs for {@code seconds}. */
+    Run run(double seconds) throws Exception {
         NativeBackend.setOpThreads(opThreads);
+        long cpu0 = processCpuNanos();
         long start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
         List<Future<long[]>> work = new ArrayList<>();
@@ -88,7 +93,14 @@ final class Throughput implements AutoCloseable {
             reviews += r[0];
             end = Math.max(end, r[1]);
         }
-        return reviews / ((end - start) / 1e9);
+        long cpu = processCpuNanos() - cpu0;
+        return new Run(reviews / ((end - start) / 1e9), cpu / 1e9 / Math.max(1, reviews));
+    }
+
+    /** CPU time of every thread of this process (-1 if unknown): what a busy machine disturbs less than wall time. */
+    private static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     private long[] work(long deadline) {

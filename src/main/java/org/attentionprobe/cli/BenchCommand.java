@@ -100,8 +100,8 @@ public final class BenchCommand implements Callable<Integer> {
             out.println();
 
             Benchmark bench = new Benchmark(m, seconds, runs, warmUp);
-            out.printf("%-34s %6s %8s %10s %30s %8s %9s %9s%n", "configuration", "batch", "threads", "ms/review",
-                    "reviews/s (median; range)", "GFLOP/s", "of sgemm", "resident");
+            out.printf("%-34s %6s %8s %10s %30s %8s %9s %14s %9s%n", "configuration", "batch", "threads", "ms/review",
+                    "reviews/s (median; range)", "GFLOP/s", "of sgemm", "CPU ms/review", "resident");
             List<Config> configs = new ArrayList<>();
             configs.add(new Config("batch 1 (latency)", 1, 1, 1));
             if (threads > 1) {
@@ -125,9 +125,9 @@ public final class BenchCommand implements Callable<Integer> {
                 runnerBytes = Math.max(runnerBytes, r.runnerBytes());
                 double rate = r.median() * flops.total();
                 double sgemm = gemm.getOrDefault(c.threads(), gemm.get(threadCounts.get(threadCounts.size() - 1)));
-                out.printf("%-34s %6d %8s %10.3f %30s %8.1f %8.0f%% %9s%n", c.name(), c.batch(), c.runners() + "×" + c.opThreads(),
+                out.printf("%-34s %6d %8s %10.3f %30s %8.1f %8.0f%% %14.3f %9s%n", c.name(), c.batch(), c.runners() + "×" + c.opThreads(),
                         r.msPerReview(), String.format("%,.0f (%,.0f–%,.0f)", r.median(), r.min(), r.max()),
-                        rate / 1e9, 100 * rate / sgemm, mb(r.residentBytes()));
+                        rate / 1e9, 100 * rate / sgemm, r.cpuMsPerReview(), mb(r.residentBytes()));
                 out.flush();
             }
             if (profile) {
@@ -135,7 +135,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
             out.println();
             out.printf("threads   runners × op threads; ms/review = 1000 / (reviews/s): per-review wall time at that throughput;%n");
-            out.printf("          resident: the process's resident size at the end of that configuration's runs%n");
+            out.printf("          CPU ms/review: the process's CPU time (all threads) per review, which other work on the machine%n");
+            out.printf("          disturbs less than wall time; resident: the process's resident size after that configuration%n");
             out.printf("memory    resident %s now, peak %s; largest runner set's own arrays %s%n",
                     mb(ProcessInfo.statusBytes("VmRSS")), mb(ProcessInfo.statusBytes("VmHWM")), mb(runnerBytes));
             out.printf("load      %s (1, 5, 15 min) at end%s%n", ProcessInfo.loadAverage(),

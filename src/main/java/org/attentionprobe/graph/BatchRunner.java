@@ -19,11 +19,12 @@ import java.util.Map;
  */
 public final class BatchRunner implements AutoCloseable {
     /**
-     * Rows per batch for corpus runs, chosen by measurement (see README, "Speed"): large enough that per-op
-     * costs vanish, small enough that a batch's attention ({@code [B, H, L, L]}, 320 KB per review for the
-     * keras.io model) stays within the caches.
+     * Rows per batch for corpus runs, chosen by measurement ({@code probe bench --sweep}, README "Speed"): for
+     * the keras.io model the CPU time per review is flat from 8 to 64 rows (within the noise) and grows at 128,
+     * when a batch's attention ({@code [B, H, L, L]}, 320 KB per review) no longer fits the caches; the runner's
+     * memory grows with the batch (0.8 MB per row), so the small end of the flat range.
      */
-    public static final int DEFAULT_BATCH = 32;
+    public static final int DEFAULT_BATCH = 16;
     private static final int PLANS_KEPT = 3;
 
     private final ModelGraph graph;

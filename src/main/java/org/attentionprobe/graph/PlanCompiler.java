@@ -116,6 +116,7 @@ final class PlanCompiler {
         for (INDArray value : shapes.values()) {
             release(value); // SameDiff's values for this batch size: only their shapes were needed
         }
+        NativeBackend.trimMemory();
         return ExecutionPlan.of(batch, tokens, fns, contexts, results, List.copyOf(buffers), bytes);
     }
 
