@@ -25,6 +25,7 @@ public final class HeadReading {
     private final int length;           // L
     private final TokenSequence sequence;
     private final int[] shown;          // positions summarised, ascending
+    private double[] received;          // [L] mean weight each key receives from the shown queries, once computed
 
     /** @param weights one head {@code [L * L]}, row-major, rows = query */
     private HeadReading(HeadRef ref, float[] weights, TokenSequence sequence, boolean keepPadding) {
@@ -38,6 +39,19 @@ public final class HeadReading {
     /** Reads one head of a result; {@code keepPadding} includes padding positions as queries and keys. */
     public static HeadReading of(ProbeResult result, HeadRef head, boolean keepPadding) {
         return new HeadReading(head, result.head(head.block(), head.head()), result.sequence(), keepPadding);
+    }
+
+    /**
+     * Reads one head's weights from anywhere, e.g. a row of a batch: {@code weights} {@code [L * L]}, row-major, rows =
+     * query. The reading keeps {@code weights} (no copy): do not change them while it is in use.
+     */
+    public static HeadReading of(HeadRef head, float[] weights, TokenSequence sequence, boolean keepPadding) {
+        int length = sequence.length();
+        if (weights.length != length * length) {
+            throw new IllegalArgumentException(weights.length + " weights for a sequence of " + length + " positions; expected "
+                    + length + " × " + length);
+        }
+        return new HeadReading(head, weights, sequence, keepPadding);
     }
 
     public HeadRef head() {
@@ -79,15 +93,49 @@ public final class HeadReading {
 
     /** The {@code n} shown keys with the largest mean weight received from the shown queries. */
     public List<KeyWeight> mostAttended(int n) {
+        double[] mean = received();
         List<KeyWeight> keys = new ArrayList<>(shown.length);
         for (int k : shown) {
-            double sum = 0;
-            for (int q : shown) {
-                sum += weight(q, k);
-            }
-            keys.add(keyWeight(k, sum / shown.length));
+            keys.add(keyWeight(k, mean[k]));
         }
         return top(keys, n);
+    }
+
+    /**
+     * {@code [L]}: the mean weight each key position receives from the shown queries, {@code mean_q a[q, k]}, summed
+     * in double over the queries in ascending order (entries of keys that are not shown are computed too; use
+     * {@link #shownPositions()}). The reading's own array: do not change it.
+     */
+    public double[] received() {
+        if (received == null) {
+            double[] sum = new double[length];
+            for (int q : shown) {            // row by row: contiguous reads, the same order of terms per key
+                int row = q * length;
+                for (int k = 0; k < length; k++) {
+                    sum[k] += w[row + k];
+                }
+            }
+            for (int k = 0; k < length; k++) {
+                sum[k] /= shown.length;
+            }
+            received = sum;
+        }
+        return received;
+    }
+
+    /**
+     * The attention entropy: the mean over the real-token query rows of {@code −Σ_k a[q, k] ln a[q, k]} over all
+     * L keys (padding included: each row is a distribution over every position), in nats
+     * ({@link AttentionEntropy}). 0 when every query puts all its weight on one key, {@code ln L} for uniform
+     * attention; NaN for a sequence without real tokens.
+     */
+    public double entropy() {
+        int[] queries = sequence.positions(false);
+        double total = 0;
+        for (int q : queries) {
+            total += AttentionEntropy.ofRow(w, q * length, length);
+        }
+        return queries.length == 0 ? Double.NaN : total / queries.length;
     }
 
     /** The {@code n} shown queries with the largest single weight on a shown key, each with its top {@code keys} keys. */

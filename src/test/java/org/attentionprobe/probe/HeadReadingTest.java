@@ -47,6 +47,25 @@ class HeadReadingTest {
     }
 
     @Test
+    void entropyIsTheMeanOverRealQueriesOfEachRowsEntropyOverAllKeys() {
+        double rowA = -(0.1 * Math.log(0.1) + 0.2 * Math.log(0.2) + 0.3 * Math.log(0.3) + 0.4 * Math.log(0.4));
+        double rowB = rowA;                                               // the same weights, reversed
+        double rowC = -(0.5 * Math.log(0.5) + 2 * 0.25 * Math.log(0.25)); // its 0 on padding adds nothing
+        double expected = (rowA + rowB + rowC) / 3;                       // the padding query's row is left out
+        assertEquals(expected, HeadReading.of(result(), new HeadRef(0, 0), false).entropy(), ATOL);
+        assertEquals(expected, HeadReading.of(result(), new HeadRef(0, 0), true).entropy(), ATOL, "padding queries never count");
+    }
+
+    @Test
+    void receivedIsEveryKeysMeanWeightFromTheShownQueries() {
+        double[] received = HeadReading.of(result(), new HeadRef(0, 0), false).received();
+        assertEquals(4, received.length, "[L]");
+        assertEquals((0.1 + 0.4 + 0.0) / 3, received[0], ATOL, "padding key, from the real queries");
+        assertEquals(1.0 / 3, received[1], ATOL);
+        assertEquals((0.4 + 0.1 + 0.25) / 3, received[3], ATOL);
+    }
+
+    @Test
     void paddingShareIsTheMeanWeightRealQueriesGiveToPadding() {
         assertEquals((0.1 + 0.4 + 0.0) / 3, HeadReading.of(result(), new HeadRef(0, 0), false).paddingShare(), ATOL);
     }
