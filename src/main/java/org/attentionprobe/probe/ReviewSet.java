@@ -52,6 +52,11 @@ public final class ReviewSet {
         return new ReviewSet(dir, reviews, labels, lengths, meta.padId());
     }
 
+    /** The folder the reviews were read from. */
+    public Path dir() {
+        return dir;
+    }
+
     /** How many reviews there are. */
     public int size() {
         return reviews.length;

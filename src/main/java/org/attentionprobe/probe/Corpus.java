@@ -1,0 +1,108 @@
+package org.attentionprobe.probe;
+
+import org.attentionprobe.InvalidInputException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The sequences of a corpus run, in order: a range of the stored reviews, all of them, or the rows of a token
+ * file. Only token ids are held ({@code int32 [N, L]}, 20 MB for 25,000 reviews of 200 tokens); inputs are made
+ * per batch, and the attention is never kept.
+ */
+public final class Corpus {
+    private static final Pattern RANGE = Pattern.compile("\\s*(\\d+)\\s*\\.\\.\\s*(\\d+)\\s*");
+
+    /** Sequence {@code i} of the corpus as the model input. */
+    private interface Source {
+        ProbeInput input(int i);
+    }
+
+    private final String description;
+    private final int first;          // id of the first sequence: a review index or row 0
+    private final int size;
+    private final boolean labelled;
+    private final Source source;
+
+    private Corpus(String description, int first, int size, boolean labelled, Source source) {
+        this.description = description;
+        this.first = first;
+        this.size = size;
+        this.labelled = labelled;
+        this.source = source;
+    }
+
+    /** Reviews {@code from..to} of a review set, both included. */
+    public static Corpus reviews(ReviewSet reviews, int from, int to) {
+        if (from > to) {
+            throw new InvalidInputException("--reviews " + from + ".." + to + " is empty; expected A..B with A <= B (both included)");
+        }
+        reviews.get(from);   // the error for a review that does not exist
+        reviews.get(to);
+        String what = "reviews " + from + ".." + to + " of " + reviews.dir() + (from == 0 && to == reviews.size() - 1 ? " (all)" : "");
+        return new Corpus(what, from, to - from + 1, reviews.hasLabels(), i -> reviews.get(from + i));
+    }
+
+    /** Every stored review. */
+    public static Corpus all(ReviewSet reviews) {
+        return reviews(reviews, 0, reviews.size() - 1);
+    }
+
+    /**
+     * Reviews given as {@code A..B} on the command line (0-based, both included: {@code 0..99} is 100 reviews).
+     */
+    public static Corpus reviews(ReviewSet reviews, String range) {
+        Matcher m = RANGE.matcher(range);
+        if (!m.matches()) {
+            throw new InvalidInputException("--reviews " + range + " is not a range; expected A..B, 0-based and both included "
+                    + "(0..99 is the first 100 reviews)");
+        }
+        try {
+            return reviews(reviews, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("--reviews " + range + " names a review beyond " + Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * The rows of a token file, already fitted to the model's length: {@code fitted} {@code [N][L]}; {@code raw}
+     * {@code [N][n]} as read (for each row's length before truncation).
+     */
+    public static Corpus rows(String fileName, int[][] raw, int[][] fitted, int padId) {
+        return new Corpus("rows 0.." + (fitted.length - 1) + " of " + fileName, 0, fitted.length, false, i -> {
+            ProbeInput given = ProbeInput.ofTokens("row " + i + " of " + fileName, raw[i], padId);
+            return new ProbeInput(given.origin(), fitted[i], given.label(), given.originalLength(), List.of());
+        });
+    }
+
+    /** How many sequences. */
+    public int size() {
+        return size;
+    }
+
+    /** What it is, for people: {@code reviews 0..99 of data}, {@code reviews 0..999 of data (all)}, {@code rows 0..4999 of x.npy}. */
+    public String description() {
+        return description;
+    }
+
+    /** Whether every sequence has a true label. */
+    public boolean labelled() {
+        return labelled;
+    }
+
+    /** The id of sequence {@code i} (0-based within the corpus): its review index, or its row. */
+    public int id(int i) {
+        return first + i;
+    }
+
+    /** Sequences {@code [from, to)} of the corpus. */
+    public List<ProbeInput> inputs(int from, int to) {
+        List<ProbeInput> out = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            out.add(source.input(i));
+        }
+        return out;
+    }
+}
