@@ -4,10 +4,13 @@ import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.explain.Explanation;
+import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.graph.ModelSummary;
 import org.attentionprobe.io.AtomicFiles;
 import org.attentionprobe.keras.FilePreflight;
 import org.attentionprobe.probe.AttentionProbe;
+import org.attentionprobe.probe.Corpus;
+import org.attentionprobe.probe.CorpusRun;
 import org.attentionprobe.probe.HeadRef;
 import org.attentionprobe.probe.ProbeInput;
 import org.attentionprobe.probe.ProbeResult;
@@ -49,6 +52,7 @@ import java.util.concurrent.Callable;
                 "  java -jar probe.jar model.h5 --review 3 --export out/ --json > review3.json",
                 "  java -jar probe.jar model.h5 --review 0 --explain --report review0.html",
                 "  java -jar probe.jar model.h5 --review 0,1,2,3 --report reviews.html --steps 100",
+                "  java -jar probe.jar model.h5 --all --summary out/summary.jsonl",
                 "  java -jar probe.jar verify model.h5 --reference reference.npz",
                 "",
                 "Exit codes: 0 ok, 1 internal error (a bug), 2 bad input (one line on stderr)."})
@@ -112,7 +116,11 @@ public final class ProbeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "sequences per batch (default: ${DEFAULT-VALUE})")
+    @Mixin
+    CorpusArgs corpusArgs = new CorpusArgs();
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + BatchRunner.DEFAULT_BATCH,
+            description = "sequences per model run with --tokens-file and in corpus runs (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     /** Sequences one --explain or --report run takes at most. */
@@ -131,12 +139,19 @@ public final class ProbeCommand implements Callable<Integer> {
         List<ProbeInput> inputs = reviews != null ? reviewInputs(data)
                 : tokens != null ? List.of(ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens), padId))
                 : null;
+        Corpus corpus = corpusArgs.active(false) ? corpusArgs.reviews(data, model) : null;
         Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
         try (TransformerModel m = TransformerModel.open(model, modelOptions.toLoadOptions())) {
             AttentionProbe probe = AttentionProbe.of(m, data);
             List<HeadRef> heads = HeadRef.select(m.summary(), block, head);
+            if (corpus != null) {
+                return runCorpus(m, probe, corpus, heads, out, err);
+            }
             if (fileRows != null) {
                 int[][] fitted = BatchMode.fitAndCheck(m, fileRows, err);   // [B][L]
+                if (corpusArgs.active(true)) {
+                    return runCorpus(m, probe, Corpus.rows(tokensFile.getFileName().toString(), fileRows, fitted, padId), heads, out, err);
+                }
                 if (fitted.length > 1 && row == null) {
                     if (heatmap != null) {
                         throw new InvalidInputException("--heatmap draws one sequence, but " + tokensFile.getFileName() + " holds "
@@ -191,8 +206,10 @@ public final class ProbeCommand implements Callable<Integer> {
         if (tokensFile != null) {
             inputs.add("--tokens-file");
         }
+        inputs.addAll(corpusArgs.inputs());
         if (inputs.isEmpty()) {
-            throw new InvalidInputException("no input given: pass one of --review N, --text \"...\", --tokens 1,14,22 or --tokens-file X.npy");
+            throw new InvalidInputException("no input given: pass one of --review N, --text \"...\", --tokens 1,14,22, --tokens-file X.npy, "
+                    + "--reviews A..B or --all");
         }
         if (inputs.size() > 1) {
             throw new InvalidInputException("give one input, not " + inputs.size() + ": " + String.join(" and ", inputs));
@@ -210,10 +227,35 @@ public final class ProbeCommand implements Callable<Integer> {
             throw new InvalidInputException("--batch must be a positive number, got " + batchSize);
         }
         explainArgs.check();
+        corpusArgs.check(tokensFile != null, oneSequenceOptions());
         if (reviews != null && reviews.size() > 1 && !explainArgs.active()) {
             throw new InvalidInputException("--review " + reviews.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))
                     + " names " + reviews.size() + " reviews; the attention report shows one (several go into --report FILE.html or --explain)");
         }
+    }
+
+    private int runCorpus(TransformerModel m, AttentionProbe probe, Corpus corpus, List<HeadRef> heads, PrintWriter out, PrintWriter err) {
+        CorpusRun.Options options = new CorpusRun.Options(batchSize, corpusArgs.threads, corpusArgs.top, keepPadding, heads);
+        CorpusMode.run(model, m, probe, corpus, options, corpusArgs.summary, json, out, err);
+        return Main.OK;
+    }
+
+    /** The options given that show one sequence (or stream full attention), which a corpus run does not take. */
+    private List<String> oneSequenceOptions() {
+        List<String> given = new ArrayList<>();
+        if (heatmap != null) {
+            given.add("--heatmap");
+        }
+        if (exportDir != null) {
+            given.add("--export");
+        }
+        if (row != null) {
+            given.add("--row");
+        }
+        if (explainArgs.active()) {
+            given.add(explainArgs.explain ? "--explain" : "--report");
+        }
+        return given;
     }
 
     /** Several sequences are explained in one run only up to a limit, and without the one-sequence outputs. */

@@ -94,7 +94,7 @@ public final class JsonReport {
         }
     }
 
-    private static ObjectNode model(Path file, ModelSummary m, List<String> classNames) {
+    static ObjectNode model(Path file, ModelSummary m, List<String> classNames) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("file", file.toString());
         o.put("format", m.format());
