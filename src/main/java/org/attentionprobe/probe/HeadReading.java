@@ -3,7 +3,7 @@ package org.attentionprobe.probe;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Plain readings of one head's attention matrix for people: which tokens receive the most attention, which
@@ -94,11 +94,7 @@ public final class HeadReading {
     /** The {@code n} shown keys with the largest mean weight received from the shown queries. */
     public List<KeyWeight> mostAttended(int n) {
         double[] mean = received();
-        List<KeyWeight> keys = new ArrayList<>(shown.length);
-        for (int k : shown) {
-            keys.add(keyWeight(k, mean[k]));
-        }
-        return top(keys, n);
+        return top(k -> mean[k], n);
     }
 
     /**
@@ -151,16 +147,41 @@ public final class HeadReading {
 
     /** The {@code n} shown keys query {@code q} gives the most weight. */
     public List<KeyWeight> topKeys(int q, int n) {
-        return top(IntStream.of(shown).mapToObj(k -> keyWeight(k, weight(q, k))).toList(), n);
+        return top(k -> weight(q, k), n);
     }
 
     private KeyWeight keyWeight(int position, double weight) {
         return new KeyWeight(position, sequence.words()[position], weight, weight * length);
     }
 
-    private static List<KeyWeight> top(List<KeyWeight> keys, int n) {
-        List<KeyWeight> sorted = new ArrayList<>(keys);
-        sorted.sort(Comparator.comparingDouble(KeyWeight::weight).reversed().thenComparingInt(KeyWeight::position));
-        return List.copyOf(sorted.subList(0, Math.min(n, sorted.size())));
+    /**
+     * The {@code n} shown positions of largest weight, largest first ({@link Double#compare} order), the lower
+     * position first among equals. A selection, not a sort: only the {@code n} winners become {@link KeyWeight}s
+     * (a corpus run asks this of every head of every review).
+     */
+    private List<KeyWeight> top(IntToDoubleFunction weightOf, int n) {
+        int m = Math.min(n, shown.length);
+        int[] best = new int[m];          // positions, best first
+        double[] bestWeight = new double[m];
+        int count = 0;
+        for (int p : shown) {             // ascending, so an equal weight never displaces an earlier position
+            double v = weightOf.applyAsDouble(p);
+            if (count == m && (m == 0 || Double.compare(v, bestWeight[m - 1]) <= 0)) {
+                continue;
+            }
+            int i = count < m ? count++ : m - 1;
+            while (i > 0 && Double.compare(v, bestWeight[i - 1]) > 0) {
+                best[i] = best[i - 1];
+                bestWeight[i] = bestWeight[i - 1];
+                i--;
+            }
+            best[i] = p;
+            bestWeight[i] = v;
+        }
+        List<KeyWeight> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(keyWeight(best[i], bestWeight[i]));
+        }
+        return List.copyOf(out);
     }
 }

@@ -47,7 +47,14 @@ public record TokenSequence(String origin, int[] ids, String[] words, boolean[] 
 
     /** The positions to show: the real tokens, or every position with {@code keepPadding}. */
     public int[] positions(boolean keepPadding) {
-        return java.util.stream.IntStream.range(0, length()).filter(i -> keepPadding || real[i]).toArray();
+        int[] out = new int[keepPadding ? length() : realCount()];
+        int n = 0;
+        for (int i = 0; i < length(); i++) {
+            if (keepPadding || real[i]) {
+                out[n++] = i;
+            }
+        }
+        return out;
     }
 
     /** The words at some positions {@code [n]}. */
