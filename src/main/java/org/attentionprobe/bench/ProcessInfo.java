@@ -25,6 +25,12 @@ public final class ProcessInfo {
         return -1;
     }
 
+    /** The CPU time of every thread of this process in nanoseconds, or -1 if the JVM does not say. */
+    public static long cpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+    }
+
     /** The 1-, 5- and 15-minute load averages, or "unknown". */
     public static String loadAverage() {
         try {

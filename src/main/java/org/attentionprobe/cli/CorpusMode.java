@@ -1,6 +1,7 @@
 package org.attentionprobe.cli;
 
 import org.attentionprobe.TransformerModel;
+import org.attentionprobe.bench.ProcessInfo;
 import org.attentionprobe.probe.AttentionProbe;
 import org.attentionprobe.probe.Corpus;
 import org.attentionprobe.probe.CorpusRun;
@@ -32,11 +33,11 @@ final class CorpusMode {
     static void run(Path modelFile, TransformerModel model, AttentionProbe probe, Corpus corpus, CorpusRun.Options options,
                     Path summary, boolean json, PrintWriter out, PrintWriter err) {
         List<HeadRef> heads = options.heads();
-        CorpusTally tally = new CorpusTally(probe.classNames(), heads, model.summary().sequenceLength(),
-                Math.toIntExact(model.summary().vocabSize()), probe::word);
+        CorpusTally tally = CorpusTally.of(probe, heads);
         SummaryWriter writer = summary == null ? null
                 : SummaryWriter.open(summary, new SummaryWriter.Columns(probe.classNames(), heads, options.top()));
         long start = System.nanoTime();
+        long cpuStart = ProcessInfo.cpuNanos();
         try (SummaryWriter w = writer;
              Progress progress = Progress.of("probe", corpus.size(), Progress.atTerminal() && !json, System.err)) {
             CorpusRun.run(model, probe, corpus, options, s -> {
@@ -50,8 +51,10 @@ final class CorpusMode {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        CorpusReport report = new CorpusReport(modelFile, model.summary(), corpus.description(), tally,
-                new CorpusReport.Run(seconds, options.threads(), options.batch(), options.top(), summary));
+        double cpuSeconds = cpuStart < 0 ? -1 : (ProcessInfo.cpuNanos() - cpuStart) / 1e9;
+        CorpusReport report = new CorpusReport(modelFile, model.summary(), corpus.description(), tally, new CorpusReport.Run(seconds,
+                cpuSeconds, ProcessInfo.statusBytes("VmHWM"), ProcessInfo.loadAverage(), options.threads(), options.batch(), options.top(),
+                summary));
         if (json) {
             out.println(JsonReport.write(report.json()));
             out.flush();

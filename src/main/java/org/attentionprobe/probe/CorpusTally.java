@@ -40,6 +40,11 @@ public final class CorpusTally {
     public record WordAttention(int tokenId, String word, long occurrences, double meanWeight, double vsUniform, double share) {
     }
 
+    /** Least confident first (ties: the later sequence first), so the queue's head is the one to drop. */
+    private static final Comparator<ReviewSummary> CONFIDENCE = Comparator
+            .comparingDouble((ReviewSummary s) -> s.probabilities()[s.predicted()])
+            .thenComparing(Comparator.comparingInt(ReviewSummary::id).reversed());
+
     private final List<String> classNames;   // [C]
     private final List<HeadRef> heads;       // [heads]
     private final int length;                // L
@@ -51,11 +56,6 @@ public final class CorpusTally {
     private final long[] entropyCount;       // [heads]
     private final PriorityQueue<ReviewSummary> errors = new PriorityQueue<>(ERRORS + 1, CONFIDENCE);
     private long sequences;
-
-    /** Least confident first (ties: the later sequence first), so the queue's head is the one to drop. */
-    private static final Comparator<ReviewSummary> CONFIDENCE = Comparator
-            .comparingDouble((ReviewSummary s) -> s.probabilities()[s.predicted()])
-            .thenComparing(Comparator.comparingInt(ReviewSummary::id).reversed());
 
     /**
      * @param classNames the class names {@code [C]}
@@ -75,6 +75,12 @@ public final class CorpusTally {
         this.received = new double[heads.size()][vocabSize];
         this.entropySum = new double[heads.size()];
         this.entropyCount = new long[heads.size()];
+    }
+
+    /** A tally for the summaries of a probe's model: its classes, length, vocabulary and words. */
+    public static CorpusTally of(AttentionProbe probe, List<HeadRef> heads) {
+        return new CorpusTally(probe.classNames(), heads, probe.summary().sequenceLength(),
+                Math.toIntExact(probe.summary().vocabSize()), probe::word);
     }
 
     /** Adds the next summary. */

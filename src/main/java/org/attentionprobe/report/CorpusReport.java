@@ -39,12 +39,15 @@ public record CorpusReport(Path modelFile, ModelSummary model, String corpus, Co
      * How the run went.
      *
      * @param seconds     wall time of the model runs and summaries
+     * @param cpuSeconds  the process's CPU time over the same span (all threads), or negative if unknown
+     * @param peakBytes   the process's peak resident size at the end (VmHWM), or negative if unknown
+     * @param load        the load average at the end ({@code 1 5 15} minutes)
      * @param threads     workers
      * @param batch       sequences per model run
      * @param top         keys per head in each summary
      * @param summaryFile the summary written, or null
      */
-    public record Run(double seconds, int threads, int batch, int top, Path summaryFile) {
+    public record Run(double seconds, double cpuSeconds, long peakBytes, String load, int threads, int batch, int top, Path summaryFile) {
         public double sequencesPerSecond(long sequences) {
             return seconds > 0 ? sequences / seconds : Double.NaN;
         }
@@ -57,6 +60,9 @@ public record CorpusReport(Path modelFile, ModelSummary model, String corpus, Co
         out.println();
         out.printf(Locale.ROOT, "corpus   %s: %,d sequences in %.1f s, %,.0f per second (%d %s, batch %d)%n", corpus, t.sequences(),
                 run.seconds(), run.sequencesPerSecond(t.sequences()), run.threads(), run.threads() == 1 ? "thread" : "threads", run.batch());
+        out.printf(Locale.ROOT, "         CPU %.1f s (%.2f ms per sequence, all threads); peak resident %s; load average %s%n",
+                run.cpuSeconds(), 1000 * run.cpuSeconds() / Math.max(1, t.sequences()),
+                run.peakBytes() < 0 ? "unknown" : String.format(Locale.ROOT, "%.0f MB", run.peakBytes() / 1e6), run.load());
         printAccuracy(out);
         int length = t.length();
         for (int h = 0; h < t.heads().size(); h++) {
@@ -137,6 +143,9 @@ public record CorpusReport(Path modelFile, ModelSummary model, String corpus, Co
         c.put("sequences", t.sequences());
         c.put("seconds", run.seconds());
         c.put("sequences_per_second", run.sequencesPerSecond(t.sequences()));
+        c.put("cpu_seconds", run.cpuSeconds());
+        c.put("peak_resident_bytes", run.peakBytes());
+        c.put("load_average", run.load());
         c.put("threads", run.threads());
         c.put("batch", run.batch());
         c.put("top", run.top());
