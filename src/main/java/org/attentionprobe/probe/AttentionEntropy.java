@@ -9,8 +9,7 @@ package org.attentionprobe.probe;
  *
  * <p>A corpus run takes {@code H·R·L} logarithms per review (R real tokens), as many as the model's own attention
  * weights, and {@link Math#log} made that cost as much as the model. {@link #ln} is the single-precision logarithm
- * of FreeBSD's {@code e_logf.c} (also musl's): branch-free, within 1 ulp of the float result, about 3× faster
- * here. The products and sums are taken in double.
+ * of FreeBSD's {@code e_logf.c} (also musl's): branch-free, within 1 ulp of the float result, 2–3× faster here. The products and sums are taken in double.
  */
 public final class AttentionEntropy {
     private static final float LN2_HI = 6.9313812256e-01f;
