@@ -47,6 +47,8 @@ import java.util.concurrent.Callable;
                 "",
                 "Exit codes: 0 ok, 1 internal error (a bug), 2 bad input (one line on stderr)."})
 public final class ProbeCommand implements Callable<Integer> {
+    private final ModelLoader loader;
+
     @Spec
     CommandSpec spec;
 
@@ -105,12 +107,21 @@ public final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "sequences per batch (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    public ProbeCommand() {
+        this(ModelLoader.inProcess());
+    }
+
+    ProbeCommand(ModelLoader loader) {
+        this.loader = loader;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         checkOptions();
         FilePreflight.requireReadableFile(model, "model file");
+        ModelLoader.Pending pending = loader.begin(model, modelOptions.toLoadOptions());   // reads while the inputs load
         ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
         int[][] fileRows = tokensFile == null ? null : Sequences.readNpy(tokensFile);
         // reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
@@ -118,7 +129,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 : tokens != null ? ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens), data == null ? 0 : data.meta().padId())
                 : null;
         Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
-        try (TransformerModel m = TransformerModel.open(model, modelOptions.toLoadOptions())) {
+        try (TransformerModel m = pending.open(err)) {
             AttentionProbe probe = AttentionProbe.of(m, data);
             List<HeadRef> heads = HeadRef.select(m.summary(), block, head);
             if (fileRows != null) {
