@@ -54,20 +54,8 @@ final class CliProcess {
 
     /** Runs {@code Main args} with {@code workDir} as working folder (created; its hs_err files are looked for there). */
     Outcome run(Path workDir, List<String> args) throws IOException, InterruptedException {
-        Files.createDirectories(workDir);
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_OPTIONS);
-        command.add("-XX:ErrorFile=" + workDir.toAbsolutePath().resolve("hs_err_pid%p.log"));
-        command.add("-cp");
-        command.add(classPath);
-        command.add("org.attentionprobe.cli.Main");
-        command.addAll(args);
-        Path stdout = workDir.resolve("stdout.txt");
         Path stderr = workDir.resolve("stderr.txt");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
+        ProcessBuilder pb = builder(workDir, args);
         long start = System.nanoTime();
         Process p = pb.start();
         boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -84,5 +72,22 @@ final class CliProcess {
         }
         List<String> err = new String(Files.readAllBytes(stderr), StandardCharsets.UTF_8).lines().toList();
         return new Outcome(code, err, hsErr || (finished && code > 128), !finished, seconds);
+    }
+
+    /** The command line as a process in {@code workDir}, its output in {@code stdout.txt} and {@code stderr.txt} there. */
+    ProcessBuilder builder(Path workDir, List<String> args) throws IOException {
+        Files.createDirectories(workDir);
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_OPTIONS);
+        command.add("-XX:ErrorFile=" + workDir.toAbsolutePath().resolve("hs_err_pid%p.log"));
+        command.add("-cp");
+        command.add(classPath);
+        command.add("org.attentionprobe.cli.Main");
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectOutput(workDir.resolve("stdout.txt").toFile()).redirectError(workDir.resolve("stderr.txt").toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        return pb;
     }
 }
