@@ -340,6 +340,14 @@ final class BrokenFiles {
                 config.replace("\"embed_dim\": 32", "\"embed_dim\": 48")));
         edit(imdb.file(), "config-maxlen-changed", e -> e.writeStringAttribute("/", "model_config",
                 config.replace("\"maxlen\": 200", "\"maxlen\": 100")));
+        edit(imdb.file(), "config-nested-too-deep", e -> e.writeStringAttribute("/", "model_config",
+                config.replaceFirst("\"config\": \\{", "\"deep\": " + "[".repeat(5000) + "]".repeat(5000) + ", \"config\": {")));
+        edit(imdb.file(), "config-input-rank-3", e -> e.writeStringAttribute("/", "model_config",
+                config.replace("\"batch_shape\": [null, 200]", "\"batch_shape\": [null, 200, 3]")));
+        edit(imdb.file(), "config-input-length-huge", e -> e.writeStringAttribute("/", "model_config",
+                config.replace("\"batch_shape\": [null, 200]", "\"batch_shape\": [null, 2000000000]")));
+        edit(imdb.file(), "config-layer-feeds-itself-later", e -> e.writeStringAttribute("/", "model_config",
+                config.replace("\"keras_history\": [\"global_average_pooling1d\"", "\"keras_history\": [\"dense_3\"")));
         edit(imdb.file(), "config-units-changed-and-class-unknown", e -> e.writeStringAttribute("/", "model_config",
                 config.replace("\"units\": 2,", "\"units\": 3,").replace("\"Dropout\"", "\"SpatialDropout9D\"")));
         edit(imdb.file(), "kernel-transposed", e -> e.replaceDataset("model_weights/dense_2/dense_2/kernel", 20, 32));
