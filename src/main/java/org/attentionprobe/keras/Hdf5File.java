@@ -311,7 +311,9 @@ public final class Hdf5File implements AutoCloseable {
                 long[] dims = shapeOf(dset, datasetPath);
                 long count = valueCount(dims, datasetPath);
                 long bytes = count * elementSize;   // no overflow: count < 2^31 and elementSize <= 8
-                if (bytes > fileSize) {
+                boolean unfiltered = isUnfiltered(dset);
+                long limit = unfiltered ? fileSize : Math.min(MAX_BYTES, 1024 * fileSize);   // compressed data may unpack larger
+                if (bytes > limit) {
                     throw broken(datasetPath + " declares " + count + " values (" + bytes
                             + " bytes) but the file has " + fileSize + " bytes");
                 }
@@ -319,7 +321,7 @@ public final class Hdf5File implements AutoCloseable {
                 if (count > 0 && stored == 0) {
                     throw broken(datasetPath + " has no data written (shape " + Shapes.format(dims) + ")");
                 }
-                if (count > 0 && stored < bytes && isUnfiltered(dset)) {
+                if (count > 0 && stored < bytes && unfiltered) {
                     throw broken(datasetPath + " declares shape " + Shapes.format(dims) + " (" + bytes
                             + " bytes) but stores " + stored + " bytes");
                 }

@@ -286,12 +286,20 @@ public final class IsolatedRead {
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("org.bytedeco."))
                 .sorted().forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(absoluteClassPath());
         cmd.add(Child.class.getName());
         cmd.add(model.toAbsolutePath().toString());
         cmd.add(options.config() == null ? "" : options.config().toAbsolutePath().toString());
         cmd.add(options.numHeads().stream().map(String::valueOf).collect(Collectors.joining(",")));
         return cmd;
+    }
+
+    /** This JVM's class path with every entry made absolute: the child runs in another folder ({@code java -jar target/probe.jar}). */
+    private static String absoluteClassPath() {
+        return Stream.of(System.getProperty("java.class.path", "").split(java.io.File.pathSeparator))
+                .filter(e -> !e.isEmpty())
+                .map(e -> Path.of(e).toAbsolutePath().toString())
+                .collect(Collectors.joining(java.io.File.pathSeparator));
     }
 
     private static void deleteRecursively(Path dir) {

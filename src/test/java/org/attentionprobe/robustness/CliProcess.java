@@ -48,14 +48,29 @@ final class CliProcess {
     private final Duration timeout;
 
     CliProcess(Duration timeout) {
-        this.classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        this(timeout, System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    }
+
+    CliProcess(Duration timeout, String classPath) {
+        this.classPath = classPath;
         this.timeout = timeout;
+    }
+
+    /** This JVM's test class path. */
+    static List<Path> testClassPath() {
+        return java.util.Arrays.stream(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                .split(java.io.File.pathSeparator)).filter(e -> !e.isEmpty()).map(Path::of).toList();
     }
 
     /** Runs {@code Main args} with {@code workDir} as working folder (created; its hs_err files are looked for there). */
     Outcome run(Path workDir, List<String> args) throws IOException, InterruptedException {
+        return run(workDir, List.of(), args);
+    }
+
+    /** Runs {@code Main args} with extra JVM options. */
+    Outcome run(Path workDir, List<String> jvmOptions, List<String> args) throws IOException, InterruptedException {
         Path stderr = workDir.resolve("stderr.txt");
-        ProcessBuilder pb = builder(workDir, args);
+        ProcessBuilder pb = builder(workDir, jvmOptions, args);
         long start = System.nanoTime();
         Process p = pb.start();
         boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -76,10 +91,15 @@ final class CliProcess {
 
     /** The command line as a process in {@code workDir}, its output in {@code stdout.txt} and {@code stderr.txt} there. */
     ProcessBuilder builder(Path workDir, List<String> args) throws IOException {
+        return builder(workDir, List.of(), args);
+    }
+
+    private ProcessBuilder builder(Path workDir, List<String> jvmOptions, List<String> args) throws IOException {
         Files.createDirectories(workDir);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
+        command.addAll(jvmOptions);
         command.add("-XX:ErrorFile=" + workDir.toAbsolutePath().resolve("hs_err_pid%p.log"));
         command.add("-cp");
         command.add(classPath);

@@ -97,9 +97,8 @@ class IsolatedReadTest {
         assertTrue(given.contains("no-such-config.json") && !given.contains(missingConfig.toAbsolutePath().toString()), given);
     }
 
-    @Test
-    void aFileThatCrashesTheHdf5LibraryIsReportedAsDamagedAndThisJvmLives() throws IOException {
-        // the root group's B-tree made its own child: HDF5 recurses until the native stack overflows (SIGSEGV)
+    /** The root group's B-tree made its own child: HDF5 recurses until the native stack overflows (SIGSEGV). */
+    private Path cycle() throws IOException {
         Path file = tmp.resolve("cycle.h5");
         byte[] bytes = Files.readAllBytes(TestData.IMDB.resolve("model.h5"));
         Hdf5Map map = Hdf5Map.of(TestData.IMDB.resolve("model.h5"));
@@ -108,7 +107,12 @@ class IsolatedReadTest {
         b.put(node + 5, (byte) 1);
         b.putLong(node + 32, node);
         Files.write(file, bytes);
+        return file;
+    }
 
+    @Test
+    void aFileThatCrashesTheHdf5LibraryIsReportedAsDamagedAndThisJvmLives() throws IOException {
+        Path file = cycle();
         Path temp = Files.createDirectories(tmp.resolve("temp"));
         IsolatedRead read = IsolatedRead.start(file, LoadOptions.defaults(), TIMEOUT, temp);
         BrokenModelException e = assertThrows(BrokenModelException.class, read::await);
@@ -117,6 +121,21 @@ class IsolatedReadTest {
         try (Stream<Path> left = Files.list(temp)) {
             assertEquals(List.of(), left.toList(), "the child's folder, with its crash report, is removed");
         }
+    }
+
+    @Test
+    void theCommandLineStartsItsChildFromARelativeClassPathAsJavaJarGivesIt() throws Exception {
+        // java -jar target/probe.jar gives java.class.path "target/probe.jar"; the child runs in a temporary folder,
+        // here one deeper than the command's folder, so the relative entries would not resolve there
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Path deepTemp = Files.createDirectories(tmp.resolve("t/e/m/p"));
+        String relative = CliProcess.testClassPath().stream().map(e -> run.toAbsolutePath().relativize(e.toAbsolutePath()).toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        assertTrue(relative.startsWith(".."), relative);
+        CliProcess.Outcome o = new CliProcess(Duration.ofSeconds(60), relative).run(run, List.of("-Djava.io.tmpdir=" + deepTemp),
+                List.of(cycle().toAbsolutePath().toString(), "--tokens", "1,2,3"));
+        assertTrue(o.isOneLineError(), o.describe());   // in-process, this file would take the JVM down
+        assertTrue(o.errorLines().get(0).startsWith("error: cycle.h5 is damaged: the HDF5 library crashed reading it ("), o.describe());
     }
 
     @Test
