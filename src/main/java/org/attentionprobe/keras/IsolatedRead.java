@@ -6,11 +6,7 @@ import org.attentionprobe.ProbeException;
 import org.attentionprobe.UnsupportedModelException;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -43,9 +39,10 @@ import java.util.stream.Stream;
  * in Java short of re-implementing HDF5's parser can rule these out, and a crash in native code cannot be caught in
  * the JVM it happens in.
  *
- * <p>The child runs {@link ModelFiles#read(Path, LoadOptions)} and writes what it returned to its standard output
- * ({@link SavedModelCodec}): the model, or the {@link ProbeException} it threw (re-thrown here with the same
- * message). A stream that ends early, a child that dies, or one that outlives its time means the file is broken.
+ * <p>The child ({@link IsolatedReadChild}) runs {@link ModelFiles#read(Path, LoadOptions)} and writes what it returned
+ * to its standard output ({@link SavedModelCodec}): the model, or the {@link ProbeException} it threw (re-thrown here
+ * with the same type and message). A stream that ends early, a child that dies, or one that outlives its time means
+ * the file is broken.
  *
  * <pre>{@code
  * IsolatedRead read = IsolatedRead.start(file, options, IsolatedRead.timeoutFor(file));   // runs beside the caller
@@ -60,11 +57,6 @@ public final class IsolatedRead {
     /** Time for the child to start and read a small file; larger files add a second per 50 MB. */
     public static final Duration BASE_TIMEOUT = Duration.ofSeconds(12);
     private static final long BYTES_PER_SECOND = 50L << 20;
-    private static final byte[] MAGIC = "attention-probe isolated read 1\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int MODEL = 'M';
-    private static final int PROBLEM = 'P';
-    private static final int FAILURE = 'F';
-    private static final int END = 'Z';
     private static final String TEMP_PREFIX = "attention-probe-read-";
 
     private final Path model;
@@ -194,18 +186,18 @@ public final class IsolatedRead {
     /** Decodes the child's standard output (on the reader thread; ends when the stream ends). */
     private Reply decode() {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16))) {
-            byte[] magic = in.readNBytes(MAGIC.length);
-            if (!Arrays.equals(magic, MAGIC)) {
+            byte[] magic = in.readNBytes(IsolatedReadChild.MAGIC.length);
+            if (!Arrays.equals(magic, IsolatedReadChild.MAGIC)) {
                 return magic.length == 0 ? new NotStarted() : new Incomplete("no header");
             }
             int tag = in.read();
             Reply r = switch (tag) {
-                case MODEL -> new Model(SavedModelCodec.read(in));
-                case PROBLEM -> new Problem(SavedModelCodec.readString(in), SavedModelCodec.readString(in));
-                case FAILURE -> new Failure(SavedModelCodec.readString(in));
+                case IsolatedReadChild.MODEL -> new Model(SavedModelCodec.read(in));
+                case IsolatedReadChild.PROBLEM -> new Problem(SavedModelCodec.readString(in), SavedModelCodec.readString(in));
+                case IsolatedReadChild.FAILURE -> new Failure(SavedModelCodec.readString(in));
                 default -> new Incomplete("ended after the header");
             };
-            return in.read() == END ? r : new Incomplete("no end marker");
+            return in.read() == IsolatedReadChild.END ? r : new Incomplete("no end marker");
         } catch (IOException | RuntimeException e) {
             return new Incomplete(e.toString());
         }
@@ -287,7 +279,7 @@ public final class IsolatedRead {
                 .sorted().forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
         cmd.add("-cp");
         cmd.add(absoluteClassPath());
-        cmd.add(Child.class.getName());
+        cmd.add(IsolatedReadChild.class.getName());
         cmd.add(model.toAbsolutePath().toString());
         cmd.add(options.config() == null ? "" : options.config().toAbsolutePath().toString());
         cmd.add(options.numHeads().stream().map(String::valueOf).collect(Collectors.joining(",")));
@@ -310,38 +302,6 @@ public final class IsolatedRead {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | UncheckedIOException e) {
             // a leftover folder in the system's temporary directory is harmless
-        }
-    }
-
-    /**
-     * The child: {@code Child MODEL CONFIG-OR-EMPTY HEADS-OR-EMPTY}. Writes the header, then what
-     * {@link ModelFiles#read} returned or threw, then the end marker, to its standard output, and exits.
-     */
-    static final class Child {
-        private Child() {
-        }
-
-        public static void main(String[] args) throws IOException {
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
-            System.setOut(System.err);   // nothing else may write into the stream
-            out.write(MAGIC);
-            out.flush();
-            try {
-                List<Integer> heads = args[2].isEmpty() ? List.of() : Stream.of(args[2].split(",")).map(Integer::valueOf).toList();
-                SavedModel m = ModelFiles.read(Path.of(args[0]), new LoadOptions(args[1].isEmpty() ? null : Path.of(args[1]), heads));
-                out.write(MODEL);
-                SavedModelCodec.write(m, out);
-            } catch (ProbeException e) {
-                out.write(PROBLEM);
-                SavedModelCodec.writeString(out, e.getClass().getSimpleName());
-                SavedModelCodec.writeString(out, String.valueOf(e.getMessage()));
-            } catch (RuntimeException | Error e) {
-                out.write(FAILURE);
-                SavedModelCodec.writeString(out, e.toString());
-            }
-            out.write(END);
-            out.flush();
-            System.exit(0);
         }
     }
 }
