@@ -121,7 +121,7 @@ public final class IsolatedRead {
         Path workDir = null;
         try {
             workDir = tempRoot == null ? Files.createTempDirectory(TEMP_PREFIX) : Files.createTempDirectory(tempRoot, TEMP_PREFIX);
-            Process p = new ProcessBuilder(command(model, options, workDir)).directory(workDir.toFile())
+            Process p = new ProcessBuilder(command(model, options, timeout, workDir)).directory(workDir.toFile())
                     .redirectError(workDir.resolve("stderr").toFile())
                     .start();
             p.getOutputStream().close();
@@ -155,6 +155,11 @@ public final class IsolatedRead {
             boolean clean = exited && process.exitValue() == 0;
             if (r instanceof NotStarted) {
                 return Optional.empty();   // the child JVM did not reach its first line: read in-process
+            }
+            if (exited && process.exitValue() == IsolatedReadChild.OUT_OF_BOUNDS) {
+                throw new BrokenModelException(model.getFileName() + " is damaged: reading it made the HDF5 library take more than "
+                        + (IsolatedReadChild.nativeLimit(model.toFile().length()) >> 20) + " MB of memory (it loops on a corrupt "
+                        + "structure); expected an intact Keras model file");
             }
             if (r instanceof Incomplete || !clean) {
                 throw new BrokenModelException(model.getFileName() + " is damaged: the HDF5 library crashed reading it ("
@@ -262,7 +267,7 @@ public final class IsolatedRead {
         deleteRecursively(workDir);
     }
 
-    private static List<String> command(Path model, LoadOptions options, Path workDir) {
+    private static List<String> command(Path model, LoadOptions options, Duration timeout, Path workDir) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+IgnoreUnrecognizedVMOptions");
@@ -283,6 +288,7 @@ public final class IsolatedRead {
         cmd.add(model.toAbsolutePath().toString());
         cmd.add(options.config() == null ? "" : options.config().toAbsolutePath().toString());
         cmd.add(options.numHeads().stream().map(String::valueOf).collect(Collectors.joining(",")));
+        cmd.add(String.valueOf(timeout.toMillis()));
         return cmd;
     }
 

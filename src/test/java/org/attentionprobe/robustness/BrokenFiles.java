@@ -236,6 +236,15 @@ final class BrokenFiles {
         damage("local-heap-signature", (s, b) -> b.put(s.at(Kind.LOCAL_HEAP, 0), (byte) 'h'));
         damage("local-heap-size-huge", (s, b) -> b.putLong(s.at(Kind.LOCAL_HEAP, 1) + 8, 1L << 50));
         damage("local-heap-data-beyond-eof", (s, b) -> b.putLong(s.at(Kind.LOCAL_HEAP, 1) + 24, s.size() + 512));
+        damage("local-heap-free-list-cycle", (s, b) -> {   // a free block whose successor is itself: HDF5 loops, allocating
+            int heap = s.at(Kind.LOCAL_HEAP, 0);
+            long size = b.getLong(heap + 8);
+            long free = b.getLong(heap + 16) == -1 ? size - 16 : b.getLong(heap + 16);
+            long data = b.getLong(heap + 24);
+            b.putLong(heap + 16, free);
+            b.putLong((int) (data + free), free);
+            b.putLong((int) (data + free + 8), 16);
+        });
         damage("local-heap-names-overwritten", (s, b) -> {
             Region names = s.read(Kind.LOCAL_HEAP_DATA).get(1);
             for (int i = 8; i < Math.min(names.length(), 64); i++) {

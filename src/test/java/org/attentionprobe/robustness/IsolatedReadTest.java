@@ -139,6 +139,24 @@ class IsolatedReadTest {
     }
 
     @Test
+    void aReadThatAllocatesWithoutEndIsStoppedAndReported() throws IOException {
+        // the root group's local heap lists a free block that is its own successor: HDF5 loops, allocating as it goes
+        Path file = tmp.resolve("free-list.h5");
+        byte[] bytes = Files.readAllBytes(TestData.IMDB.resolve("model.h5"));
+        int heap = (int) Hdf5Map.of(TestData.IMDB.resolve("model.h5")).regions(Hdf5Map.Kind.LOCAL_HEAP).stream()
+                .filter(r -> r.path().equals("/")).findFirst().orElseThrow().offset();
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long free = b.getLong(heap + 16);
+        long data = b.getLong(heap + 24);
+        b.putLong((int) (data + free), free);
+        b.putLong((int) (data + free + 8), 16);
+        Files.write(file, bytes);
+        BrokenModelException e = assertThrows(BrokenModelException.class, () -> readInChild(file, LoadOptions.defaults()));
+        assertEquals("free-list.h5 is damaged: reading it made the HDF5 library take more than 512 MB of memory (it loops on a "
+                + "corrupt structure); expected an intact Keras model file", e.getMessage());
+    }
+
+    @Test
     void aReadThatOutlivesItsTimeIsStoppedAndReported() {
         IsolatedRead read = IsolatedRead.start(TestData.IMDB.resolve("model.h5"), LoadOptions.defaults(), Duration.ofMillis(1));
         BrokenModelException e = assertThrows(BrokenModelException.class, read::await);
