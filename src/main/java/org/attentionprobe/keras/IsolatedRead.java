@@ -55,7 +55,7 @@ import java.util.stream.Stream;
  */
 public final class IsolatedRead {
     /** Time for the child to start and read a small file; larger files add a second per 50 MB. */
-    public static final Duration BASE_TIMEOUT = Duration.ofSeconds(12);
+    public static final Duration BASE_TIMEOUT = Duration.ofSeconds(10);
     private static final long BYTES_PER_SECOND = 50L << 20;
     private static final String TEMP_PREFIX = "attention-probe-read-";
 
@@ -66,6 +66,7 @@ public final class IsolatedRead {
     private final Path workDir;
     private final CompletableFuture<Reply> reply;
     private final Thread cleanup;                       // stops the child if this JVM exits before await()
+    private final long startedNanos = System.nanoTime();
 
     /** What the child's stream said. */
     private sealed interface Reply {
@@ -144,7 +145,8 @@ public final class IsolatedRead {
         try {
             Reply r;
             try {
-                r = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                long left = timeout.toNanos() - (System.nanoTime() - startedNanos);   // the clock runs from start()
+                r = reply.get(Math.max(0, left), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 stop();
                 throw new BrokenModelException(model.getFileName() + " is damaged: reading it did not finish within "
