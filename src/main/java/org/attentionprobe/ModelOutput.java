@@ -7,7 +7,12 @@ import java.util.List;
 /**
  * A batch's results.
  *
- * @param probabilities {@code [B, classes]}
+ * <p>Classes: a model with {@code C ≥ 2} outputs has C classes whose probabilities are its outputs; a model
+ * with one (sigmoid) output {@code p} is a binary classifier with classes 0 and 1 of probabilities
+ * {@code 1 − p} and {@code p}. {@link #classProbabilities} and {@link #predictedClass} apply that rule
+ * everywhere (reports, attributions), while {@link #probabilities} stays the model's raw output.
+ *
+ * @param probabilities {@code [B, outputs]}, the model output as computed
  * @param attention     per block {@code [B, H, L, L]}: row = query position, column = key position, rows sum to 1
  */
 public record ModelOutput(INDArray probabilities, List<INDArray> attention) {
@@ -15,8 +20,34 @@ public record ModelOutput(INDArray probabilities, List<INDArray> attention) {
         return attention.get(block);
     }
 
-    /** The index of the largest probability in a row. */
+    /** The class probabilities of a row: {@code [classCount(outputs)]}. */
+    public float[] classProbabilities(int row) {
+        return classProbabilities(probabilities.getRow(row).toFloatVector());
+    }
+
+    /** The most probable class of a row (the first of equals; {@code p ≥ 0.5} is class 1 for one sigmoid output). */
     public int predictedClass(int row) {
-        return probabilities.getRow(row).argMax().getInt(0);
+        return argMax(classProbabilities(row));
+    }
+
+    /** The number of classes of a model with {@code outputs} outputs: the outputs, or 2 for one sigmoid output. */
+    public static int classCount(int outputs) {
+        return outputs == 1 ? 2 : outputs;
+    }
+
+    /** Every class's probability from one output row {@code [outputs]}: {@code [classCount(outputs)]}. */
+    public static float[] classProbabilities(float[] outputs) {
+        return outputs.length == 1 ? new float[]{1f - outputs[0], outputs[0]} : outputs.clone();
+    }
+
+    /** The index of the largest value, the first of equals. */
+    public static int argMax(float[] values) {
+        int best = 0;
+        for (int c = 1; c < values.length; c++) {
+            if (values[c] > values[best]) {
+                best = c;
+            }
+        }
+        return best;
     }
 }

@@ -3,6 +3,7 @@ package org.attentionprobe;
 import org.attentionprobe.graph.GraphOptions;
 import org.attentionprobe.graph.ModelGraph;
 import org.attentionprobe.graph.ModelSummary;
+import org.attentionprobe.graph.NativeBackend;
 import org.attentionprobe.keras.LoadOptions;
 import org.attentionprobe.keras.ModelFiles;
 import org.attentionprobe.keras.SavedModel;
@@ -29,6 +30,7 @@ import java.util.Map;
 public final class TransformerModel implements AutoCloseable {
     private final SavedModel saved;
     private final ModelGraph graph;
+    private ModelRunner shared; // for run(): guarded by this
 
     private TransformerModel(SavedModel saved, ModelGraph graph) {
         this.saved = saved;
@@ -54,11 +56,13 @@ public final class TransformerModel implements AutoCloseable {
     }
 
     public static TransformerModel open(Path file, LoadOptions options, LayerMappers mappers) {
+        NativeBackend.select();
         return of(ModelFiles.read(file, options), mappers, GraphOptions.inference());
     }
 
     /** Builds a model from what was already read (for other formats or inferred architectures). */
     public static TransformerModel of(SavedModel saved, LayerMappers mappers, GraphOptions options) {
+        NativeBackend.select();
         return new TransformerModel(saved, ModelGraph.build(saved, mappers, options));
     }
 
@@ -80,17 +84,28 @@ public final class TransformerModel implements AutoCloseable {
         return run(graph.tokenArray(tokenIds));
     }
 
-    /** Probabilities and every block's attention for an int32 array {@code [B, L]}. */
-    public ModelOutput run(INDArray tokenIds) {
-        List<String> names = new ArrayList<>();
-        names.add("probabilities");
-        names.addAll(graph.attentionNames());
-        Map<String, INDArray> out = graph.run(tokenIds, names, Map.of());
-        List<INDArray> attention = new ArrayList<>();
-        for (String name : graph.attentionNames()) {
-            attention.add(out.get(name));
+    /**
+     * Probabilities and every block's attention for an int32 array {@code [B, L]}, in new arrays. Runs on the
+     * fast path, one call at a time; for many batches or several threads use {@link #newRunner()}.
+     */
+    public synchronized ModelOutput run(INDArray tokenIds) {
+        if (shared == null) {
+            shared = newRunner();
         }
-        return new ModelOutput(out.get("probabilities"), attention);
+        ModelOutput out = shared.run(tokenIds);
+        List<INDArray> attention = new ArrayList<>();
+        for (INDArray a : out.attention()) {
+            attention.add(a.dup());
+        }
+        return new ModelOutput(out.probabilities().dup(), List.copyOf(attention));
+    }
+
+    /**
+     * A runner for the corpus path: probabilities and attention batch after batch, without allocating,
+     * for one thread (make one per thread; they share this model's weights).
+     */
+    public ModelRunner newRunner() {
+        return new ModelRunner(graph);
     }
 
     /** Any named results ({@link ModelGraph#outputNames()}), e.g. {@code embedding}, {@code block0/output}. */
@@ -99,7 +114,11 @@ public final class TransformerModel implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (shared != null) {
+            shared.close();
+            shared = null;
+        }
         graph.close();
     }
 }

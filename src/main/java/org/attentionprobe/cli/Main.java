@@ -1,6 +1,7 @@
 package org.attentionprobe.cli;
 
 import org.attentionprobe.ProbeException;
+import org.attentionprobe.graph.NativeBackend;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -20,6 +21,7 @@ public final class Main {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");   // heatmaps are drawn off-screen
+        NativeBackend.select(); // before ND4J loads its natives
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), mainLoader()));
     }
 
@@ -67,7 +69,8 @@ public final class Main {
 
     static CommandLine commandLine(ModelLoader loader) {
         return new CommandLine(new ProbeCommand(loader))
-                .addSubcommand(new VerifyCommand(loader));
+                .addSubcommand(new VerifyCommand(loader))
+                .addSubcommand(new BenchCommand());
     }
 
     private static ProbeException findProbeException(Throwable t) {

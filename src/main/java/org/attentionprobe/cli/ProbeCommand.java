@@ -2,6 +2,8 @@ package org.attentionprobe.cli;
 
 import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.TransformerModel;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.attentionprobe.explain.Explanation;
 import org.attentionprobe.graph.ModelSummary;
 import org.attentionprobe.io.AtomicFiles;
 import org.attentionprobe.keras.FilePreflight;
@@ -12,6 +14,8 @@ import org.attentionprobe.probe.ProbeResult;
 import org.attentionprobe.probe.ReviewFolder;
 import org.attentionprobe.probe.Sequences;
 import org.attentionprobe.report.AttentionExport;
+import org.attentionprobe.report.ExplanationJson;
+import org.attentionprobe.report.ExplanationText;
 import org.attentionprobe.report.HeatmapLayout;
 import org.attentionprobe.report.HeatmapPng;
 import org.attentionprobe.report.JsonReport;
@@ -43,6 +47,8 @@ import java.util.concurrent.Callable;
         footer = {"  java -jar probe.jar model.h5 --review 0",
                 "  java -jar probe.jar model.h5 --text \"A moving, beautifully acted film.\" --heatmap heads.png",
                 "  java -jar probe.jar model.h5 --review 3 --export out/ --json > review3.json",
+                "  java -jar probe.jar model.h5 --review 0 --explain --report review0.html",
+                "  java -jar probe.jar model.h5 --review 0,1,2,3 --report reviews.html --steps 100",
                 "  java -jar probe.jar verify model.h5 --reference reference.npz",
                 "",
                 "Exit codes: 0 ok, 1 internal error (a bug), 2 bad input (one line on stderr)."})
@@ -56,8 +62,9 @@ public final class ProbeCommand implements Callable<Integer> {
             + ".weights.h5 (with --config) or a weights-only .h5")
     Path model;
 
-    @Option(names = "--review", paramLabel = "N", description = "input: review N (0-based) of the reviews beside the model or in --data")
-    Integer review;
+    @Option(names = "--review", paramLabel = "N[,N...]", split = ",", description = "input: review N (0-based) of the reviews beside the "
+            + "model or in --data; several (0,1,2) with --report or --explain")
+    List<Integer> reviews;
 
     @Option(names = "--text", paramLabel = "TEXT", description = "input: a raw review, tokenized like the Keras IMDB data "
             + "(lower-case, punctuation removed, <start> first, unknown words <oov>)")
@@ -102,10 +109,16 @@ public final class ProbeCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    ExplainArgs explainArgs = new ExplainArgs();
+
+    @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "sequences per batch (default: ${DEFAULT-VALUE})")
     int batchSize;
+
+    /** Sequences one --explain or --report run takes at most. */
+    static final int MAX_EXPLAINED = 50;
 
     public ProbeCommand() {
         this(ModelLoader.inProcess());
@@ -123,10 +136,11 @@ public final class ProbeCommand implements Callable<Integer> {
         FilePreflight.requireReadableFile(model, "model file");
         ModelLoader.Pending pending = loader.begin(model, modelOptions.toLoadOptions());   // reads while the inputs load
         ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
+        int padId = data == null ? 0 : data.meta().padId();
         int[][] fileRows = tokensFile == null ? null : Sequences.readNpy(tokensFile);
         // reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
-        ProbeInput input = review != null ? reviewInput(data)
-                : tokens != null ? ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens), data == null ? 0 : data.meta().padId())
+        List<ProbeInput> inputs = reviews != null ? reviewInputs(data)
+                : tokens != null ? List.of(ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens), padId))
                 : null;
         Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
         try (TransformerModel m = pending.open(err)) {
@@ -139,15 +153,34 @@ public final class ProbeCommand implements Callable<Integer> {
                         throw new InvalidInputException("--heatmap draws one sequence, but " + tokensFile.getFileName() + " holds "
                                 + fitted.length + "; pick one with --row N");
                     }
-                    BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
-                    return Main.OK;
+                    if (!explainArgs.active()) {
+                        BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
+                        return Main.OK;
+                    }
+                    inputs = allRows(fileRows, fitted);
+                } else {
+                    inputs = List.of(rowInput(fileRows, fitted));
                 }
-                input = rowInput(fileRows, fitted);
             }
-            if (input == null) {
-                input = probe.textInput(text);
+            if (inputs == null) {
+                inputs = List.of(probe.textInput(text));
             }
-            report(m.summary(), probe.run(input), heads, exportTo, out, err);
+            checkExplainedCount(inputs, exportTo);
+            List<ProbeResult> results = probe.run(inputs);
+            List<String> classNames = ExplainStep.classNames(probe.classNames(), m.summary());
+            List<Explanation> explanations = explainArgs.active()
+                    ? ExplainStep.explain(m, results, explainArgs.explainedClass(classNames), explainArgs.options(padId))
+                    : List.of();
+            if (results.size() == 1) {
+                report(m.summary(), results.get(0), explanations, classNames, heads, exportTo, out, err);
+            } else {
+                ExplainStep.printMany(model, m.summary(), results, explanations, classNames, keepPadding, json, out);
+            }
+            if (explainArgs.report != null) {
+                ExplainStep.writeHtml(explainArgs.report, model, m.summary(), results, explanations, classNames);
+                err.println("wrote " + explainArgs.report + ": " + results.size() + (results.size() == 1 ? " sequence" : " sequences")
+                        + ", one self-contained page (open it in a browser; it makes no network request)");
+            }
         }
         return Main.OK;
     }
@@ -157,7 +190,7 @@ public final class ProbeCommand implements Callable<Integer> {
             throw new InvalidInputException("no model given: java -jar probe.jar MODEL.h5 --review 0 (see --help)");
         }
         List<String> inputs = new ArrayList<>();
-        if (review != null) {
+        if (reviews != null) {
             inputs.add("--review");
         }
         if (text != null) {
@@ -187,14 +220,44 @@ public final class ProbeCommand implements Callable<Integer> {
         if (batchSize <= 0) {
             throw new InvalidInputException("--batch must be a positive number, got " + batchSize);
         }
+        explainArgs.check();
+        if (reviews != null && reviews.size() > 1 && !explainArgs.active()) {
+            throw new InvalidInputException("--review " + reviews.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))
+                    + " names " + reviews.size() + " reviews; the attention report shows one (several go into --report FILE.html or --explain)");
+        }
     }
 
-    private ProbeInput reviewInput(ReviewFolder data) {
+    /** Several sequences are explained in one run only up to a limit, and without the one-sequence outputs. */
+    private void checkExplainedCount(List<ProbeInput> inputs, Path exportTo) {
+        if (inputs.size() <= 1) {
+            return;
+        }
+        if (inputs.size() > MAX_EXPLAINED) {
+            throw new InvalidInputException("--explain and --report take at most " + MAX_EXPLAINED + " sequences, got " + inputs.size()
+                    + "; pick some with --row N or fewer --review values");
+        }
+        if (exportTo != null) {
+            throw new InvalidInputException("--export with several sequences streams them without --explain or --report; "
+                    + "run the two separately");
+        }
+    }
+
+    private List<ProbeInput> reviewInputs(ReviewFolder data) {
         if (data == null) {
             throw new InvalidInputException("--review needs the review files python-export/export_reviews.py writes (meta.json, "
                     + "vocab.json, reviews.npy, ...); there are none beside " + model + " and no --data DIR was given");
         }
-        return data.reviews().get(review);
+        return reviews.stream().map(r -> data.reviews().get(r)).toList();
+    }
+
+    /** Every row of a token file: {@code raw} {@code [B][n]} as read, {@code fitted} {@code [B][L]}. */
+    private List<ProbeInput> allRows(int[][] raw, int[][] fitted) {
+        List<ProbeInput> rows = new ArrayList<>();
+        for (int r = 0; r < fitted.length; r++) {
+            ProbeInput given = ProbeInput.ofTokens("row " + r + " of " + tokensFile.getFileName(), raw[r], 0);
+            rows.add(new ProbeInput(given.origin(), fitted[r], given.label(), given.originalLength(), List.of()));
+        }
+        return rows;
     }
 
     /** The chosen row of a token file: {@code raw} {@code [B][n]} as read, {@code fitted} {@code [B][L]}. */
@@ -208,8 +271,9 @@ public final class ProbeCommand implements Callable<Integer> {
         return new ProbeInput(given.origin(), fitted[r], given.label(), given.originalLength(), List.of());
     }
 
-    /** Writes the requested files, then prints the report (text or JSON); notes go to stderr. */
-    private void report(ModelSummary summary, ProbeResult result, List<HeadRef> heads, Path exportTo, PrintWriter out, PrintWriter err) {
+    /** Writes the requested files, then prints the report (text or JSON) with the explanation if any; notes go to stderr. */
+    private void report(ModelSummary summary, ProbeResult result, List<Explanation> explanations, List<String> classNames,
+                        List<HeadRef> heads, Path exportTo, PrintWriter out, PrintWriter err) {
         List<String> notes = new ArrayList<>();
         if (heatmap != null) {
             HeatmapLayout layout = HeatmapPng.write(heatmap, result, heads, keepPadding);
@@ -224,11 +288,17 @@ public final class ProbeCommand implements Callable<Integer> {
             AttentionExport.writeBertviz(exportTo.resolve(AttentionExport.BERTVIZ), result, keepPadding);
         }
         ProbeReport report = ProbeReport.of(model, summary, result, heads, keepPadding);
+        Explanation explanation = explanations.isEmpty() ? null : explanations.get(0);
         if (json) {
-            out.println(JsonReport.render(report));
+            ObjectNode tree = JsonReport.tree(report);
+            if (explanation != null) {
+                tree.set("explanation", ExplanationJson.node(explanation, classNames));
+            }
+            out.println(JsonReport.write(tree));
             out.flush();
         } else {
-            TextReport.print(report, out);
+            TextReport.print(report, explanation == null ? List.of()
+                    : ExplanationText.lines(explanation, result.sequence().words(), classNames), out);
         }
         notes.forEach(err::println);
     }

@@ -116,6 +116,32 @@ public final class ModelGraph implements AutoCloseable {
         return feed;
     }
 
+    /**
+     * A fast runner of the named results for one thread: the same ops as {@link #run}, laid out once per batch
+     * size (see {@link ExecutionPlan}). Gradient taps, if the graph has any, are zero.
+     */
+    public BatchRunner runner(List<String> outputs) {
+        return new BatchRunner(this, outputs);
+    }
+
+    /**
+     * An execution plan computing the named results for batches of exactly {@code batch} rows (taps zero).
+     * Compiling runs {@code sd.output} once, so plans are compiled one at a time.
+     */
+    synchronized ExecutionPlan plan(int batch, Collection<String> outputs) {
+        Map<String, String> varNames = new LinkedHashMap<>();
+        for (String name : outputs) {
+            varNames.put(name, variable(name).name());
+        }
+        Map<String, INDArray> zeroTaps = new HashMap<>();
+        for (Map.Entry<String, String> tap : taps.entrySet()) {
+            long[] shape = tapShapes.get(tap.getKey()).clone();
+            shape[0] = batch;
+            zeroTaps.put(tap.getValue(), Nd4j.zeros(DataType.FLOAT, shape));
+        }
+        return ExecutionPlan.compile(sd, tokens, batch, summary.sequenceLength(), varNames, zeroTaps);
+    }
+
     /** The graph variable behind a named result; an error listing the names when unknown. */
     public SDVariable variable(String name) {
         SDVariable v = named.get(name);
@@ -149,7 +175,7 @@ public final class ModelGraph implements AutoCloseable {
             throw new InvalidInputException("expected integer token ids, got " + tokenIds.dataType());
         }
         long vocab = summary.vocabSize();
-        int[] flat = tokenIds.castTo(DataType.INT32).dup('c').data().asInt();
+        int[] flat = isPlainInt32(tokenIds) ? tokenIds.data().asInt() : tokenIds.castTo(DataType.INT32).dup('c').data().asInt();
         for (int i = 0; i < flat.length; i++) {
             if (flat[i] < 0 || flat[i] >= vocab) {
                 throw new InvalidInputException("token id " + flat[i] + " at row " + (i / length) + ", position " + (i % length)
@@ -157,6 +183,12 @@ public final class ModelGraph implements AutoCloseable {
                         + "; expected ids in [0, " + vocab + ")");
             }
         }
+    }
+
+    /** An int32 array that is its whole buffer in c order: its ids can be read without a native copy. */
+    private static boolean isPlainInt32(INDArray a) {
+        return a.dataType() == DataType.INT32 && a.ordering() == 'c' && a.offset() == 0 && !a.isView()
+                && a.data().length() == a.length();
     }
 
     /** {@code int[B][L]} as an int32 array; rows must all have length L. */

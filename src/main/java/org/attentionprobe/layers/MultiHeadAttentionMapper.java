@@ -63,19 +63,34 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
         SameDiff sd = ctx.sd();
         long lq = query.shape()[1];
         long lk = key.shape()[1];
-        SDVariable q = AttentionCore.splitHeads(sd, project(ctx, "query", query, wq, bq), lq, heads, keyDim);
-        SDVariable k = AttentionCore.splitHeads(sd, project(ctx, "key", key, wk, bk), lk, heads, keyDim);
-        SDVariable v = AttentionCore.splitHeads(sd, project(ctx, "value", value, wv, bv), lk, heads, valueDim);
-        q = q.mul(1.0 / Math.sqrt(keyDim));
-        SDVariable scores = sd.mmul(q, k, false, true, false);
-        SDVariable context = AttentionCore.attend(ctx, block, scores, v, heads, lq, lk);
-        SDVariable merged = AttentionCore.mergeHeads(sd, context, heads, valueDim);
-        SDVariable out = sd.mmul(merged, ctx.constant("output_kernel", wo.reshape((long) heads * valueDim, outDim)));
-        if (bo != null) {
-            out = out.add(ctx.constant("output_bias", bo));
+        double scale = 1.0 / Math.sqrt(keyDim);
+        SDVariable q;
+        SDVariable k;
+        SDVariable v;
+        if (query.var() == key.var() && key.var() == value.var() && keyDim == valueDim) {
+            SDVariable[] qkv = AttentionCore.projectSelf(ctx, query.var(), lq, heads, keyDim,
+                    flat(wq), flat(bq), flat(wk), flat(bk), flat(wv), flat(bv), scale);
+            q = qkv[0];
+            k = qkv[1];
+            v = qkv[2];
+        } else {
+            q = AttentionCore.splitHeads(sd, project(ctx, "query", query, AttentionCore.scaled(wq, scale),
+                    bq == null ? null : AttentionCore.scaled(bq, scale)), lq, heads, keyDim);
+            k = AttentionCore.splitHeads(sd, project(ctx, "key", key, wk, bk), lk, heads, keyDim);
+            v = AttentionCore.splitHeads(sd, project(ctx, "value", value, wv, bv), lk, heads, valueDim);
         }
-        out = sd.reshape(out, -1, lq, outDim);
+        SDVariable context = AttentionCore.attend(ctx, block, q, k, v, heads, lq, lk);        // [B, H, Lq, dv]
+        SDVariable out = AttentionCore.mergeAndProject(ctx, "output", context, heads, valueDim, lq,
+                wo.reshape((long) heads * valueDim, outDim), bo);                                 // [B, Lq, E_out]
         return new Tensor(ctx.output("block" + block + "/attention_output", out, ANY, lq, outDim), new long[]{ANY, lq, outDim});
+    }
+
+    /** An EinsumDense kernel {@code (E, H, d)} as a matrix {@code (E, H·d)}, a bias {@code (H, d)} as {@code (H·d)}. */
+    private static INDArray flat(INDArray w) {
+        if (w == null) {
+            return null;
+        }
+        return w.rank() == 3 ? w.reshape(w.size(0), w.size(1) * w.size(2)) : w.reshape(w.length());
     }
 
     /** {@code [B, L, E] · (E, H, d) + (H, d)} as one matrix product: {@code [B·L, H·d]}. */

@@ -4,7 +4,9 @@ import org.attentionprobe.UnsupportedModelException;
 import org.attentionprobe.keras.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
 
@@ -86,22 +88,30 @@ public final class Ops {
     /**
      * Layer normalization over the last axis as Keras computes it:
      * {@code out = (x − mean) · rsqrt(var + eps) · gamma + beta}, the variance as the mean squared deviation.
+     * Both means are products with a constant column of {@code 1/E} over the rows {@code [N, E]}: one matrix
+     * product each, where nd4j's legacy reduce ops cost several times more per call (they allocate their
+     * dimension buffers on every call), which matters for small batches.
      *
      * @param gamma (E,) or null
      * @param beta  (E,) or null
      */
     public static SDVariable layerNorm(LayerContext ctx, String name, Tensor x, INDArray gamma, INDArray beta, double epsilon) {
         SameDiff sd = ctx.sd();
-        int axis = x.rank() - 1;
-        SDVariable mean = sd.mean(x.var(), true, axis);
-        SDVariable centered = x.var().sub(mean);
-        SDVariable variance = sd.mean(sd.math.square(centered), true, axis);
+        long e = x.lastDim();
+        SDVariable rows = x.rank() == 2 ? x.var() : sd.reshape(x.var(), -1, e);                  // [N, E]
+        SDVariable averaging = ctx.constant(name + "_averaging", Nd4j.valueArrayOf(new long[]{e, 1}, 1.0 / e, DataType.FLOAT));
+        SDVariable mean = sd.mmul(rows, averaging);                                               // [N, 1]
+        SDVariable centered = rows.sub(mean);                                                     // [N, E]
+        SDVariable variance = sd.mmul(centered.mul(centered), averaging);                         // [N, 1]
         SDVariable inv = sd.math.rsqrt(variance.add(epsilon));
         if (gamma != null) {
-            inv = inv.mul(ctx.constant(name + "_gamma", gamma));
+            inv = inv.mul(ctx.constant(name + "_gamma", gamma.reshape(1, e)));                    // [N, E]
         }
         SDVariable out = centered.mul(inv);
-        return beta == null ? out : out.add(ctx.constant(name + "_beta", beta));
+        if (beta != null) {
+            out = out.add(ctx.constant(name + "_beta", beta));
+        }
+        return x.rank() == 2 ? out : sd.reshape(out, reshapeTarget(x.shape()));
     }
 
 }

@@ -3,7 +3,6 @@ package org.attentionprobe.layers;
 import org.attentionprobe.BrokenModelException;
 import org.attentionprobe.keras.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import static org.attentionprobe.keras.Shapes.ANY;
@@ -53,20 +52,10 @@ public final class SelfAttention2020Mapper implements LayerMapper {
         INDArray bc = w.next("combine_heads bias", out);
 
         int block = ctx.beginBlock(new BlockInfo(layer, KIND, heads, d, d, ffDim));
-        SameDiff sd = ctx.sd();
         long length = x.shape()[1];
-        SDVariable flat = sd.reshape(x.var(), -1, e);
-        SDVariable q = AttentionCore.splitHeads(sd, linear(ctx, "query", flat, wq, bq), length, heads, d);
-        SDVariable k = AttentionCore.splitHeads(sd, linear(ctx, "key", flat, wk, bk), length, heads, d);
-        SDVariable v = AttentionCore.splitHeads(sd, linear(ctx, "value", flat, wv, bv), length, heads, d);
-        SDVariable scores = sd.mmul(q, k, false, true, false).div(Math.sqrt(d));
-        SDVariable context = AttentionCore.attend(ctx, block, scores, v, heads, length, length);
-        SDVariable merged = AttentionCore.mergeHeads(sd, context, heads, d);
-        SDVariable y = sd.reshape(linear(ctx, "combine", merged, wc, bc), -1, length, out);
+        SDVariable[] qkv = AttentionCore.projectSelf(ctx, x.var(), length, heads, d, wq, bq, wk, bk, wv, bv, 1.0 / Math.sqrt(d));
+        SDVariable context = AttentionCore.attend(ctx, block, qkv[0], qkv[1], qkv[2], heads, length, length); // [B, H, L, d]
+        SDVariable y = AttentionCore.mergeAndProject(ctx, "combine", context, heads, d, length, wc, bc);        // [B, L, out]
         return new Tensor(ctx.output("block" + block + "/attention_output", y, Shapes.ANY, length, out), new long[]{Shapes.ANY, length, out});
-    }
-
-    private static SDVariable linear(LayerContext ctx, String name, SDVariable x, INDArray kernel, INDArray bias) {
-        return ctx.sd().mmul(x, ctx.constant(name + "_kernel", kernel)).add(ctx.constant(name + "_bias", bias));
     }
 }

@@ -35,7 +35,7 @@ public final class AttentionProbe {
     private AttentionProbe(TransformerModel model, ReviewFolder data) {
         this.model = model;
         this.data = data;
-        int classes = model.summary().numClasses();
+        int classes = ModelOutput.classCount(model.summary().numClasses());   // 2 for one sigmoid output
         if (data == null) {
             List<String> names = new ArrayList<>();
             for (int c = 0; c < classes; c++) {
@@ -163,7 +163,7 @@ public final class AttentionProbe {
             int[][] ids = sequences.stream().map(TokenSequence::ids).toArray(int[][]::new);  // [B][L]
             ModelOutput result = model.run(ids);
             for (int r = 0; r < chunk.size(); r++) {
-                out.add(new ProbeResult(sequences.get(r), result.probabilities().getRow(r).toFloatVector(), classNames,
+                out.add(new ProbeResult(sequences.get(r), result.classProbabilities(r), classNames,
                         chunk.get(r).label(), attentionOfRow(result, r)));
             }
         }

@@ -29,6 +29,11 @@ public final class JsonReport {
     }
 
     public static String render(ProbeReport report) {
+        return write(tree(report));
+    }
+
+    /** The document of {@link #render}, to add to (e.g. an {@code explanation}). */
+    public static ObjectNode tree(ProbeReport report) {
         ObjectNode root = MAPPER.createObjectNode();
         root.set("model", model(report.modelFile(), report.model(), report.result().classNames()));
         root.set("input", input(report.result().sequence()));
@@ -54,7 +59,7 @@ public final class JsonReport {
                 q.keys().forEach(k -> keys.add(key(k)));
             }
         }
-        return write(root);
+        return root;
     }
 
     /** The document for a token file of many rows: {@code model}, and {@code rows} of {@code row, class, class_index, probabilities}. */

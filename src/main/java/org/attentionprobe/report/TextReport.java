@@ -26,6 +26,11 @@ public final class TextReport {
     }
 
     public static void print(ProbeReport report, PrintWriter out) {
+        print(report, List.of(), out);
+    }
+
+    /** The report with a further section (e.g. {@link ExplanationText}) before the closing hints. */
+    public static void print(ProbeReport report, List<String> section, PrintWriter out) {
         out.println(ProbeReport.modelLine(report.modelFile(), report.model()));
         out.println();
         printPrediction(report.result(), out);
@@ -37,9 +42,13 @@ public final class TextReport {
             out.println();
             printHead(report, head, out);
         }
+        if (!section.isEmpty()) {
+            out.println();
+            section.forEach(out::println);
+        }
         out.println();
         out.println("more: --heatmap FILE.png draws each head; --export DIR writes every weight (.npy, bertviz attention.json);");
-        out.println("      --json prints this report as JSON");
+        out.println("      --explain adds attributions, --report FILE.html an interactive page; --json prints this report as JSON");
         out.flush();
     }
 

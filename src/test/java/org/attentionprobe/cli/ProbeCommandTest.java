@@ -178,7 +178,7 @@ class ProbeCommandTest {
                 "error: --head 2 does not exist: block 0 has 2 heads (0..1)",
                 "error: --row picks a row of --tokens-file",
                 "error: --review needs the review files python-export/export_reviews.py writes",
-                "error: Invalid value for option '--review': 'zero' is not an int",
+                "error: Invalid value for option '--review' (N[,N...]): 'zero' is not an int",
                 "error: --heatmap " + tmp + " is a folder; expected a file name such as heads.png",
         };
         List<String> failures = new ArrayList<>();

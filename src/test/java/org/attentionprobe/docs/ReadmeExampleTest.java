@@ -7,6 +7,7 @@ import org.attentionprobe.probe.HeadRef;
 import org.attentionprobe.probe.ProbeResult;
 import org.attentionprobe.probe.ReviewFolder;
 import org.attentionprobe.testing.Imdb;
+import org.attentionprobe.testing.ReadmeSnippets;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -14,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -67,27 +67,6 @@ class ReadmeExampleTest {
 
     @Test
     void theReadmeShowsTheSnippetVerbatim() throws IOException {
-        List<String> source = Files.readAllLines(SOURCE);
-        List<String> snippet = strip(source.subList(indexOf(source, "// README-begin") + 1, indexOf(source, "// README-end")));
-        List<String> readme = Files.readAllLines(Path.of("README.md"));
-        int api = indexOf(readme, "## Java API");
-        int open = readme.subList(api, readme.size()).indexOf("```java") + api;
-        int close = readme.subList(open + 1, readme.size()).indexOf("```") + open + 1;
-        assertEquals(snippet, strip(readme.subList(open + 1, close)), "README.md's Java API block");
-    }
-
-    private static int indexOf(List<String> lines, String marker) {
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).strip().equals(marker)) {
-                return i;
-            }
-        }
-        throw new AssertionError("no line " + marker);
-    }
-
-    /** Lines without their common indentation. */
-    private static List<String> strip(List<String> lines) {
-        int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
-        return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent).stripTrailing()).toList();
+        ReadmeSnippets.assertReadmeShows(SOURCE, "## Java API");
     }
 }

@@ -1,0 +1,59 @@
+package org.attentionprobe;
+
+import org.attentionprobe.graph.BatchRunner;
+import org.attentionprobe.graph.ModelGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Probabilities and every block's attention, batch after batch, as fast as this machine allows: the corpus
+ * path. One runner per thread ({@link TransformerModel#newRunner()}); runners of one model share its weights.
+ *
+ * <pre>{@code
+ * try (ModelRunner runner = model.newRunner()) {
+ *     for (INDArray batch : batches) {                 // int32 [B, L], B = BatchRunner.DEFAULT_BATCH say
+ *         ModelOutput out = runner.run(batch);         // valid until the next run: consume or dup() it
+ *         write(out.probabilities(), out.attention(0));
+ *     }
+ * }
+ * }</pre>
+ */
+public final class ModelRunner implements AutoCloseable {
+    private final BatchRunner runner;
+    private final List<String> attentionNames;
+
+    ModelRunner(ModelGraph graph) {
+        this.attentionNames = graph.attentionNames();
+        List<String> names = new ArrayList<>();
+        names.add("probabilities");
+        names.addAll(attentionNames);
+        this.runner = graph.runner(names);
+    }
+
+    /**
+     * Runs one batch. The arrays returned belong to this runner and are overwritten by its next run.
+     *
+     * @param tokenIds integer {@code [B, L]}, ids in {@code [0, vocab)}
+     */
+    public ModelOutput run(INDArray tokenIds) {
+        Map<String, INDArray> out = runner.run(tokenIds);
+        List<INDArray> attention = new ArrayList<>(attentionNames.size());
+        for (String name : attentionNames) {
+            attention.add(out.get(name));
+        }
+        return new ModelOutput(out.get("probabilities"), List.copyOf(attention));
+    }
+
+    /** Bytes this runner holds for its batches (intermediates and results). */
+    public long bytes() {
+        return runner.bytes();
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+    }
+}

@@ -1,0 +1,140 @@
+package org.attentionprobe.explain;
+
+import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.graph.ModelGraph;
+import org.attentionprobe.graph.ModelSummary;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A graph built with {@code GraphOptions.attributions()} made differentiable: SameDiff's own autodiff gives
+ * {@code ∂F/∂embedding} and {@code ∂F/∂A_l} for every block through the gradient taps (zero-valued variables
+ * added to those results, so the gradient with respect to a tap is the gradient with respect to the result).
+ *
+ * <p>The graph gets one placeholder, {@code explain/class_weights} {@code [B, C]}, and one loss,
+ * {@code Σ_b Σ_c weights[b, c] · probabilities[b, c]}. Rows of a batch never interact in an inference graph, so
+ * row b of a gradient is {@code ∂F_b/∂(row b)}: a batch is a set of independent inputs (the integrated-gradients
+ * path points). The gradient function is created once, here; later passes reuse it.
+ *
+ * <p>Not thread-safe: the taps are variables set per pass.
+ */
+final class TapGradients {
+    static final String CLASS_WEIGHTS = "explain/class_weights";
+    static final String EMBEDDING = "embedding";
+    static final String PROBABILITIES = "probabilities";
+
+    private final ModelGraph graph;
+    private final SameDiff sd;
+    private final String tokens;                       // the token-id placeholder
+    private final Map<String, long[]> tapShapes = new LinkedHashMap<>(); // result name → shape, batch first (-1)
+
+    TapGradients(ModelGraph graph) {
+        this.graph = graph;
+        this.sd = graph.sameDiff();
+        ModelSummary s = graph.summary();
+        tapShapes.put(EMBEDDING, new long[]{-1, s.sequenceLength(), s.embedDim()});
+        List<String> attention = graph.attentionNames();
+        for (int b = 0; b < attention.size(); b++) {
+            tapShapes.put(attention.get(b), new long[]{-1, s.blocks().get(b).heads(), s.sequenceLength(), s.sequenceLength()});
+        }
+        for (String name : tapShapes.keySet()) {
+            if (graph.tapVariable(name) == null) {
+                throw new UnsupportedModelException("the graph has no gradient tap on " + name
+                        + "; build it with GraphOptions.attributions()");
+            }
+        }
+        List<String> placeholders = sd.inputs();
+        if (placeholders.size() != 1) {
+            throw new IllegalStateException("expected the token ids as the graph's only placeholder, found " + placeholders);
+        }
+        this.tokens = placeholders.get(0);
+        SDVariable weights = sd.placeHolder(CLASS_WEIGHTS, DataType.FLOAT, -1, s.numClasses());
+        SDVariable score = sd.sum("explain/score", graph.variable(PROBABILITIES).mul(weights));
+        score.markAsLoss();
+        createGradFunctionQuietly(sd);
+    }
+
+    /** One forward and backward pass: the requested results and the gradients of F at every row. */
+    record Pass(Map<String, INDArray> outputs, Map<String, INDArray> gradients) {
+        INDArray output(String name) {
+            return outputs.get(name);
+        }
+
+        /** {@code ∂F_b/∂result} for every row b, shaped like the result. */
+        INDArray gradient(String name) {
+            return gradients.get(name);
+        }
+    }
+
+    /**
+     * @param tokenIds        int32 {@code [B, L]}
+     * @param embeddingOffset {@code [B, L, E]} added to the embedding output (the path points of integrated
+     *                        gradients), or null for none
+     * @param classWeights    {@code [B, C]}: F per row (see {@link ClassProbability})
+     * @param outputs         result names to return ({@code probabilities}, {@code block0/attention}, ...)
+     * @param gradientsOf     result names whose gradients to return ({@code embedding}, {@code block0/attention}, ...)
+     */
+    Pass run(INDArray tokenIds, INDArray embeddingOffset, INDArray classWeights, Collection<String> outputs,
+             Collection<String> gradientsOf) {
+        graph.checkTokens(tokenIds);
+        long batch = tokenIds.size(0);
+        for (Map.Entry<String, long[]> tap : tapShapes.entrySet()) {
+            long[] shape = tap.getValue().clone();
+            shape[0] = batch;
+            INDArray value = tap.getKey().equals(EMBEDDING) && embeddingOffset != null
+                    ? embeddingOffset.castTo(DataType.FLOAT)
+                    : Nd4j.zeros(DataType.FLOAT, shape);
+            sd.getVariable(graph.tapVariable(tap.getKey())).setArray(value);
+        }
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put(tokens, tokenIds.castTo(DataType.INT32));
+        feed.put(CLASS_WEIGHTS, classWeights);
+        List<String> outVars = new ArrayList<>();
+        for (String name : outputs) {
+            outVars.add(graph.variable(name).name());
+        }
+        List<String> tapVars = new ArrayList<>();
+        for (String name : gradientsOf) {
+            tapVars.add(graph.tapVariable(name));
+        }
+        OutAndGrad r = sd.calculateGradientsAndOutputs(feed, outVars, tapVars);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String name : outputs) {
+            out.put(name, r.getOutputs().get(graph.variable(name).name()));
+        }
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (String name : gradientsOf) {
+            grads.put(name, r.getGradients().get(graph.tapVariable(name)));
+        }
+        return new Pass(out, grads);
+    }
+
+    /**
+     * SameDiff prints a line per differentiated op to standard output while it creates the gradient function;
+     * the command line's standard output must stay clean, so it goes nowhere for that one call.
+     */
+    private static void createGradFunctionQuietly(SameDiff sd) {
+        synchronized (System.class) {
+            PrintStream out = System.out;
+            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+            try {
+                sd.createGradFunction();
+            } finally {
+                System.setOut(out);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package org.attentionprobe.graph;
+
+import org.bytedeco.javacpp.Loader;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * The native side of ND4J: which build of its natives to load, and how many threads its ops use.
+ *
+ * <p>The project ships nd4j-native's oneDNN build (classifier {@code linux-x86_64-onednn}): its softmax is
+ * oneDNN's vectorised kernel, where the plain build calls scalar {@code expf} for each of the
+ * {@code H·L·L} attention weights and spends 40% of a forward pass there. JavaCPP loads a build with a
+ * classifier suffix only when the system property {@value #EXTENSION_PROPERTY} names it, so
+ * {@link #select()} sets it, before ND4J's first use, to the build the classpath carries.
+ */
+public final class NativeBackend {
+    public static final String EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension";
+    private static final String[] PREFERRED = {"-onednn", ""};
+
+    private NativeBackend() {
+    }
+
+    /** Points JavaCPP at the natives on the classpath, unless the property is already set. Idempotent. */
+    public static void select() {
+        if (System.getProperty(EXTENSION_PROPERTY) != null) {
+            return;
+        }
+        String platform = Loader.getPlatform();
+        for (String extension : PREFERRED) {
+            String lib = "org/nd4j/linalg/cpu/nativecpu/bindings/" + platform + extension + "/libjnind4jcpu.so";
+            if (NativeBackend.class.getClassLoader().getResource(lib) != null) {
+                System.setProperty(EXTENSION_PROPERTY, extension);
+                return;
+            }
+        }
+    }
+
+    /** The build in use: {@code "-onednn"}, or {@code ""} for the plain one. */
+    public static String extension() {
+        return System.getProperty(EXTENSION_PROPERTY, "");
+    }
+
+    /**
+     * The threads each ND4J op may use: libnd4j's own loops and OpenBLAS (process-wide settings), and OpenMP,
+     * which oneDNN's kernels use (a per-thread setting: call this on every thread that runs ops). For data
+     * parallelism, one runner per thread, use 1: OpenMP's idle workers otherwise spin on the cores the other
+     * runners need.
+     */
+    public static void setOpThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+    }
+
+    /**
+     * Asks glibc to give freed native memory back to the system ({@code malloc_trim}, through JavaCPP, whose
+     * method for it is private in 1.5.7). Best effort: does nothing where that is not possible.
+     */
+    public static void trimMemory() {
+        try {
+            java.lang.reflect.Method trim = org.bytedeco.javacpp.Pointer.class.getDeclaredMethod("trimMemory");
+            trim.setAccessible(true);
+            trim.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // not on glibc, or JavaCPP changed: memory is returned later or not at all, results are unaffected
+        }
+    }
+
+    /** The threads ND4J's ops use now. */
+    public static int opThreads() {
+        return Nd4j.getEnvironment().maxThreads();
+    }
+}

@@ -1,0 +1,355 @@
+package org.attentionprobe.graph;
+
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the SameDiff graph into an {@link ExecutionPlan} for one batch size, in four passes over the ops:
+ * <ol>
+ *   <li><b>select</b>: the ops the requested results depend on, in graph order;</li>
+ *   <li><b>shape</b>: one {@code sd.output} call for every intermediate gives each output's shape and type;</li>
+ *   <li><b>lifetimes</b>: the index of the last op reading each variable (results live forever);</li>
+ *   <li><b>lay out</b>: each op gets its input arrays and output arrays. A reshape, an unstack, or a permute
+ *       feeding matrix products becomes views of its input and runs no op at all; a softmax whose input dies with it writes in place; every other output
+ *       takes a buffer from a pool that gets back the buffers of variables nobody reads any more, so
+ *       intermediates of the same size share memory (a static workspace).</li>
+ * </ol>
+ */
+final class PlanCompiler {
+    private static final int FOREVER = Integer.MAX_VALUE;
+    /**
+     * Below this many output elements an op runs without platform helpers (oneDNN): setting up a oneDNN
+     * primitive costs about as much as such an op's arithmetic, and the plain kernels win (the classifier's
+     * {@code [B, 20]} product: 18 µs with oneDNN, a few without).
+     */
+    private static final long SMALL_OP = 4096;
+
+    private final SameDiff sd;
+    private final String tokenName;
+    private final int batch;
+    private final int length;
+    private final Map<String, String> outputs;
+    private final Map<String, INDArray> placeholders;
+
+    private final Map<String, INDArray> arrays = new HashMap<>();
+    private final Map<String, String> root = new HashMap<>();        // variable -> variable owning its buffer
+    private final Map<String, Integer> rootLastUse = new HashMap<>(); // owning variable -> last op reading any alias
+    private final Map<String, DataBuffer> owned = new HashMap<>();    // owning variable -> its pooled buffer
+    private final Map<String, Deque<DataBuffer>> pool = new HashMap<>();
+    private final List<DataBuffer> buffers = new ArrayList<>();       // every buffer the plan owns
+    private long bytes;
+
+    PlanCompiler(SameDiff sd, String tokenName, int batch, int length, Map<String, String> outputs,
+                 Map<String, INDArray> placeholders) {
+        this.sd = sd;
+        this.tokenName = tokenName;
+        this.batch = batch;
+        this.length = length;
+        this.outputs = outputs;
+        this.placeholders = placeholders;
+    }
+
+    ExecutionPlan compile() {
+        List<SameDiffOp> ops = select();
+        INDArray tokens = Nd4j.zeros(DataType.INT32, batch, length);
+        Map<String, INDArray> feed = new HashMap<>(placeholders);
+        feed.put(tokenName, tokens);
+        Map<String, INDArray> shapes = shapes(ops, feed);
+        Map<String, Integer> lastUse = lastUse(ops);
+        Map<String, Set<String>> readers = readers(ops);
+        arrays.putAll(feed);
+
+        List<DifferentialFunction> fns = new ArrayList<>();
+        List<OpContext> contexts = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i++) {
+            SameDiffOp op = ops.get(i);
+            DifferentialFunction fn = op.getOp();
+            INDArray[] in = inputs(op);
+            List<String> outs = op.getOutputsOfOp();
+            INDArray[] views = views(fn, in, outs, shapes, readers);
+            if (views != null) {
+                for (int o = 0; o < views.length; o++) {
+                    alias(outs.get(o), op.getInputsToOp().get(0), views[o], lastUse);
+                }
+                release(op, i);
+                continue;
+            }
+            INDArray[] out = new INDArray[outs.size()];
+            for (int o = 0; o < out.length; o++) {
+                String name = outs.get(o);
+                INDArray shape = shapes.get(name);
+                if (o == 0 && canRunInPlace(fn, op, in, shape, i)) {
+                    out[o] = in[0];
+                    alias(name, op.getInputsToOp().get(0), in[0], lastUse);
+                } else {
+                    out[o] = allocate(name, shape.dataType(), shape.shape(), lastUse.getOrDefault(name, i));
+                }
+            }
+            fns.add(fn);
+            contexts.add(context(fn, in, out));
+            release(op, i);
+        }
+        Map<String, INDArray> results = new LinkedHashMap<>();
+        outputs.forEach((result, var) -> results.put(result, arrays.computeIfAbsent(var, this::constant)));
+        for (INDArray value : shapes.values()) {
+            release(value); // SameDiff's values for this batch size: only their shapes were needed
+        }
+        NativeBackend.trimMemory();
+        return ExecutionPlan.of(batch, tokens, fns, contexts, results, List.copyOf(buffers), bytes);
+    }
+
+    /** The ops the results depend on, in the graph's order (topological: mappers add ops forward). */
+    private List<SameDiffOp> select() {
+        Set<String> needed = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(outputs.values());
+        while (!todo.isEmpty()) {
+            String opName = sd.getVariables().get(todo.pop()).getOutputOfOp();
+            if (opName != null && needed.add(opName)) {
+                todo.addAll(inputNames(sd.getOps().get(opName)));
+            }
+        }
+        List<SameDiffOp> ordered = new ArrayList<>();
+        Set<String> computed = new HashSet<>();
+        for (SameDiffOp op : sd.getOps().values()) {
+            if (!needed.contains(op.getName())) {
+                continue;
+            }
+            for (String in : inputNames(op)) {
+                if (sd.getVariable(in).getVariableType() == VariableType.ARRAY && !computed.contains(in)) {
+                    throw new IllegalStateException("op " + op.getName() + " reads " + in + " before it is computed");
+                }
+            }
+            computed.addAll(op.getOutputsOfOp());
+            ordered.add(op);
+        }
+        return ordered;
+    }
+
+    /** Every intermediate's value for this batch size, computed once by SameDiff itself: shapes and types. */
+    private Map<String, INDArray> shapes(List<SameDiffOp> ops, Map<String, INDArray> feed) {
+        List<String> produced = new ArrayList<>();
+        for (SameDiffOp op : ops) {
+            produced.addAll(op.getOutputsOfOp());
+        }
+        if (produced.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, INDArray> values = sd.output(feed, produced);
+        // SameDiff keeps this thread's session, with a cache of arrays the size of every intermediate: the plan
+        // has its own arrays, so let the session go (the next sd.output on this thread starts a new one).
+        InferenceSession session = sd.getSessions().remove(Thread.currentThread().getId());
+        if (session != null) {
+            session.getMmgr().close();
+        }
+        return values;
+    }
+
+    /** The index of the last op reading each variable; requested results are read "forever". */
+    private Map<String, Integer> lastUse(List<SameDiffOp> ops) {
+        Map<String, Integer> last = new HashMap<>();
+        for (int i = 0; i < ops.size(); i++) {
+            for (String in : inputNames(ops.get(i))) {
+                last.put(in, i);
+            }
+        }
+        for (String var : outputs.values()) {
+            last.put(var, FOREVER);
+        }
+        return last;
+    }
+
+    private INDArray[] inputs(SameDiffOp op) {
+        List<String> names = inputNames(op);
+        INDArray[] in = new INDArray[names.size()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = arrays.computeIfAbsent(names.get(i), this::constant);
+        }
+        return in;
+    }
+
+    /**
+     * The outputs as views of the input when the op only re-describes its buffer, else null:
+     * <ul>
+     *   <li>a reshape of a c-contiguous array: same elements, another shape;</li>
+     *   <li>an unstack: each output a strided slice of the input;</li>
+     *   <li>a permute read only by matrix products: they take strided operands as they are (BLAS leading
+     *       dimensions), which costs them less than a copy would.</li>
+     * </ul>
+     */
+    private static INDArray[] views(DifferentialFunction fn, INDArray[] in, List<String> outs, Map<String, INDArray> shapes,
+                                    Map<String, Set<String>> readers) {
+        if (in.length < 1) {
+            return null;
+        }
+        INDArray x = in[0];
+        if ("reshape".equals(fn.opName()) && outs.size() == 1 && isCContiguous(x)) {
+            INDArray like = shapes.get(outs.get(0));
+            if (like == null || like.dataType() != x.dataType() || like.length() != x.length()) {
+                return null;
+            }
+            return new INDArray[]{Nd4j.create(x.data(), like.shape(), Nd4j.getStrides(like.shape(), 'c'), x.offset(), 'c', x.dataType())};
+        }
+        if ("unstack".equals(fn.opName()) && fn instanceof DynamicCustomOp c && c.iArgs().length > 0) {
+            int axis = (int) c.iArgs()[0];
+            if (axis < 0 || axis >= x.rank() || x.size(axis) != outs.size()) {
+                return null;
+            }
+            long[] shape = remove(x.shape(), axis);
+            long[] strides = remove(x.stride(), axis);
+            INDArray[] out = new INDArray[outs.size()];
+            for (int o = 0; o < out.length; o++) {
+                out[o] = Nd4j.create(x.data(), shape, strides, x.offset() + o * x.stride(axis), 'c', x.dataType());
+            }
+            return out;
+        }
+        if ("permute".equals(fn.opName()) && outs.size() == 1 && fn instanceof DynamicCustomOp c
+                && c.iArgs().length == x.rank() && Set.of("matmul").containsAll(readers.getOrDefault(outs.get(0), Set.of("?")))) {
+            int[] axes = new int[x.rank()];
+            for (int i = 0; i < axes.length; i++) {
+                axes[i] = (int) c.iArgs()[i];
+            }
+            INDArray view = x.permute(axes);
+            INDArray like = shapes.get(outs.get(0));
+            return like != null && Arrays.equals(view.shape(), like.shape()) ? new INDArray[]{view} : null;
+        }
+        return null;
+    }
+
+    /** For each variable, the names of the ops that read it. */
+    private static Map<String, Set<String>> readers(List<SameDiffOp> ops) {
+        Map<String, Set<String>> readers = new HashMap<>();
+        for (SameDiffOp op : ops) {
+            for (String in : inputNames(op)) {
+                readers.computeIfAbsent(in, k -> new HashSet<>()).add(op.getOp().opName());
+            }
+        }
+        return readers;
+    }
+
+    private static long[] remove(long[] a, int index) {
+        long[] out = new long[a.length - 1];
+        for (int i = 0, j = 0; i < a.length; i++) {
+            if (i != index) {
+                out[j++] = a[i];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A softmax may overwrite its input when nothing else reads that buffer later: it is row-wise (each row's
+     * max and sum are taken before the row is written), and it is the one op here whose input is large
+     * ({@code [B, H, L, L]}), so this halves the attention's memory traffic.
+     */
+    private boolean canRunInPlace(DifferentialFunction fn, SameDiffOp op, INDArray[] in, INDArray out, int index) {
+        if (!"softmax".equals(fn.opName()) || in.length != 1 || !Arrays.equals(in[0].shape(), out.shape())
+                || in[0].dataType() != out.dataType() || !isCContiguous(in[0])) {
+            return false;
+        }
+        String owner = root.get(op.getInputsToOp().get(0));
+        return owner != null && owned.containsKey(owner) && rootLastUse.get(owner) <= index;
+    }
+
+    private INDArray allocate(String name, DataType type, long[] shape, int lastUse) {
+        long n = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        Deque<DataBuffer> free = pool.get(key(type, n));
+        DataBuffer buffer = free == null || free.isEmpty() ? null : free.pop();
+        if (buffer == null) {
+            buffer = Nd4j.createBuffer(type, Math.max(n, 1), false);
+            bytes += Math.max(n, 1) * type.width();
+            buffers.add(buffer);
+        }
+        INDArray array = Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c', type);
+        arrays.put(name, array);
+        root.put(name, name);
+        rootLastUse.put(name, lastUse);
+        owned.put(name, buffer);
+        return array;
+    }
+
+    private void alias(String name, String of, INDArray array, Map<String, Integer> lastUse) {
+        arrays.put(name, array);
+        String owner = root.getOrDefault(of, of);
+        root.put(name, owner);
+        rootLastUse.merge(owner, lastUse.getOrDefault(name, -1), Math::max);
+    }
+
+    /** Gives back to the pool every buffer whose variables nobody reads after op {@code index}. */
+    private void release(SameDiffOp op, int index) {
+        List<String> touched = new ArrayList<>(inputNames(op));
+        touched.addAll(op.getOutputsOfOp());
+        for (String var : touched) {
+            String owner = root.get(var);
+            if (owner != null && owned.containsKey(owner) && rootLastUse.get(owner) <= index) {
+                DataBuffer buffer = owned.remove(owner);
+                INDArray a = arrays.get(owner);
+                pool.computeIfAbsent(key(a.dataType(), a.length()), k -> new ArrayDeque<>()).push(buffer);
+            }
+        }
+    }
+
+    /** Frees an array's native memory now, rather than when the garbage collector gets to it. */
+    private static void release(INDArray a) {
+        if (a != null && a.closeable()) {
+            a.close();
+        }
+    }
+
+    private static String key(DataType type, long n) {
+        return type + ":" + n;
+    }
+
+    private static boolean isCContiguous(INDArray a) {
+        return a.ordering() == 'c' && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'));
+    }
+
+    private OpContext context(DifferentialFunction fn, INDArray[] in, INDArray[] out) {
+        OpContext ctx = Nd4j.getExecutioner().buildContext();
+        if (fn instanceof DynamicCustomOp custom) {
+            ctx.setArgs(in, custom.iArgs(), custom.dArgs(), custom.tArgs(), custom.bArgs());
+        } else if (fn instanceof Op) {
+            ctx.setInputArrays(in);
+        } else {
+            throw new IllegalStateException("op " + fn.getOwnName() + " (" + fn.opName() + ") cannot run outside SameDiff");
+        }
+        ctx.setOutputArrays(out);
+        if (out.length > 0 && out[0].length() < SMALL_OP) {
+            ctx.allowHelpers(false);
+        }
+        return ctx;
+    }
+
+    private INDArray constant(String name) {
+        SDVariable v = sd.getVariable(name);
+        if (v.getVariableType() != VariableType.CONSTANT && v.getVariableType() != VariableType.VARIABLE) {
+            throw new IllegalStateException("no value for " + name + " (" + v.getVariableType() + ")");
+        }
+        return v.getArr();
+    }
+
+    private static List<String> inputNames(SameDiffOp op) {
+        return op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
+    }
+}

@@ -1,0 +1,33 @@
+package org.attentionprobe.cli;
+
+import org.attentionprobe.testing.Cli;
+import org.attentionprobe.testing.TestData;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the bench prints, not how fast it is: speed is measured by running it, never asserted. */
+class BenchCommandTest {
+    @Test
+    void printsTheModelTheMachineAndARowPerConfiguration() {
+        Cli.Result r = Cli.run("bench", TestData.FIXTURES.resolve("keras3/v2/model.h5").toString(),
+                "--threads", "2", "--batch", "4", "--seconds", "0.25", "--warm-up", "0.05", "--sweep", "2", "--profile");
+        assertEquals(Main.OK, r.exitCode(), r.err());
+        for (String expected : new String[]{"model ", "machine ", "FLOPs ", "sgemm ", "batch 1 (latency)",
+                "batch 1, threads inside ops", "corpus, 1 thread", "corpus, 2 runners (data parallel)",
+                "corpus, threads inside ops", "sweep, 1 thread", "sweep, 2 runners", "profile ", "% ", "matmul", "softmax",
+                "memory ", "load "}) {
+            assertTrue(r.out().contains(expected), "missing '" + expected + "' in:\n" + r.out());
+        }
+        assertTrue(r.out().matches("(?s).*corpus, 1 thread\\s+4\\s+1×1\\s+[0-9.]+\\s+[0-9,]+ \\(.*"), r.out());
+    }
+
+    @Test
+    void aBadOptionIsOneLineOnStderr() {
+        Cli.Result r = Cli.run("bench", TestData.FIXTURES.resolve("keras3/v2/model.h5").toString(), "--runs", "3");
+        assertEquals(Main.BAD_INPUT, r.exitCode());
+        assertTrue(r.errIsOneLine(), r.err());
+        assertTrue(r.err().contains("--runs"), r.err());
+    }
+}

@@ -1,0 +1,40 @@
+package org.attentionprobe.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** README code blocks that are test code: the lines between {@code // README-begin} and {@code // README-end}. */
+public final class ReadmeSnippets {
+    private ReadmeSnippets() {
+    }
+
+    /** The first {@code ```java} block after the README heading {@code section} equals the snippet in {@code source}. */
+    public static void assertReadmeShows(Path source, String section) throws IOException {
+        List<String> code = Files.readAllLines(source);
+        List<String> snippet = strip(code.subList(indexOf(code, "// README-begin") + 1, indexOf(code, "// README-end")));
+        List<String> readme = Files.readAllLines(Path.of("README.md"));
+        int start = indexOf(readme, section);
+        int open = readme.subList(start, readme.size()).indexOf("```java") + start;
+        int close = readme.subList(open + 1, readme.size()).indexOf("```") + open + 1;
+        assertEquals(snippet, strip(readme.subList(open + 1, close)), "README.md's Java block under " + section);
+    }
+
+    private static int indexOf(List<String> lines, String marker) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).strip().equals(marker)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no line " + marker);
+    }
+
+    /** Lines without their common indentation. */
+    private static List<String> strip(List<String> lines) {
+        int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent).stripTrailing()).toList();
+    }
+}
