@@ -135,13 +135,13 @@ final class BrokenFiles {
         g.globalHeap();
         g.datasets();
         g.attributes();
-        g.rotation = List.of(weightsOnly, tf213, builtin, imdb);   // the class that crashed HDF5 most, once more on other files
-        g.globalHeap();
+        g.rotation = List.of(weightsOnly, tf213, builtin);   // the damage that crashed HDF5 most, once more on other files
+        g.globalHeapCrashers();
         g.edits(imdb, TestData.FIXTURES.resolve("keras3/v4/model.h5"), TestData.FIXTURES.resolve("tf-keras-2.13/one-block-502-classes/model.h5"));
         g.archives(TestData.IMDB.resolve("model.keras"));
         g.numbers(builtin);
-        g.randomFlips(imdb, 6, 1);
-        g.randomFlips(builtin, 6, 2);
+        g.randomFlips(imdb, 4, 1);
+        g.randomFlips(builtin, 4, 2);
         return List.copyOf(g.cases);
     }
 
@@ -285,6 +285,12 @@ final class BrokenFiles {
         damage("global-heap-object-index-changed", (s, b) -> b.putShort(s.globalHeap() + 16, (short) 999));
     }
 
+    private void globalHeapCrashers() throws IOException {
+        damage("global-heap-size-tiny", (s, b) -> b.putLong(s.globalHeap() + 8, 16));
+        damage("global-heap-object-size-huge", (s, b) -> b.putLong(s.globalHeap() + 16 + 8, 0x4700000000000L));
+        damage("global-heap-object-index-changed", (s, b) -> b.putShort(s.globalHeap() + 16, (short) 999));
+    }
+
     // ---- weight datasets: dataspace (message 1), datatype (3) and layout (8) of weights the reader loads ----
 
     private void datasets() throws IOException {
@@ -334,7 +340,6 @@ final class BrokenFiles {
         edit(imdb.file(), "config-truncated-json", e -> e.writeStringAttribute("/", "model_config", config.substring(0, config.length() / 2)));
         edit(imdb.file(), "config-empty", e -> e.writeStringAttribute("/", "model_config", ""));
         edit(imdb.file(), "config-json-array", e -> e.writeStringAttribute("/", "model_config", "[1, 2, 3]"));
-        edit(imdb.file(), "config-empty-object", e -> e.writeStringAttribute("/", "model_config", "{}"));
         edit(imdb.file(), "config-no-layers", e -> e.writeStringAttribute("/", "model_config",
                 "{\"class_name\": \"Functional\", \"config\": {\"name\": \"m\", \"layers\": []}}"));
         edit(imdb.file(), "config-unknown-model-class", e -> e.writeStringAttribute("/", "model_config",
@@ -343,8 +348,6 @@ final class BrokenFiles {
                 config.replace("\"GlobalAveragePooling1D\"", "\"GlobalMaxPooling3D\"")));
         edit(imdb.file(), "config-inbound-layer-missing", e -> e.writeStringAttribute("/", "model_config",
                 config.replace("\"keras_history\": [\"global_average_pooling1d\"", "\"keras_history\": [\"no_such_layer\"")));
-        edit(imdb.file(), "config-layer-renamed", e -> e.writeStringAttribute("/", "model_config",
-                config.replace("\"dense_2\"", "\"dense_9\"")));
         edit(imdb.file(), "config-embed-dim-changed", e -> e.writeStringAttribute("/", "model_config",
                 config.replace("\"embed_dim\": 32", "\"embed_dim\": 48")));
         edit(imdb.file(), "config-maxlen-changed", e -> e.writeStringAttribute("/", "model_config",
@@ -360,7 +363,6 @@ final class BrokenFiles {
         edit(imdb.file(), "config-units-changed-and-class-unknown", e -> e.writeStringAttribute("/", "model_config",
                 config.replace("\"units\": 2,", "\"units\": 3,").replace("\"Dropout\"", "\"SpatialDropout9D\"")));
         edit(imdb.file(), "kernel-transposed", e -> e.replaceDataset("model_weights/dense_2/dense_2/kernel", 20, 32));
-        edit(imdb.file(), "kernel-rank-3", e -> e.replaceDataset("model_weights/dense_2/dense_2/kernel", 32, 20, 1));
         edit(imdb.file(), "bias-wrong-size", e -> e.replaceDataset("model_weights/dense_3/dense_3/bias", 3));
         edit(imdb.file(), "embedding-wrong-shape", e -> e.replaceDataset(
                 "model_weights/token_and_position_embedding/token_and_position_embedding/embedding/embeddings", 500, 16));
