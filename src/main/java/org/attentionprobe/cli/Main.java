@@ -5,6 +5,7 @@ import org.attentionprobe.graph.NativeBackend;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 
 /**
  * {@code java -jar probe.jar ...}. Exit codes: 0 success, 1 internal error (a bug: the stack trace is
@@ -21,12 +22,32 @@ public final class Main {
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");   // heatmaps are drawn off-screen
         NativeBackend.select(); // before ND4J loads its natives
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), mainLoader()));
     }
 
-    /** Runs the command line with the given streams and returns the exit code (for tests). */
+    /**
+     * The real command line reads each model in a child JVM first ({@link ModelLoader#isolated}), unless
+     * {@code -Dprobe.isolatedRead=false}; {@code -Dprobe.readTimeout=SECONDS} overrides the time it allows.
+     */
+    private static ModelLoader mainLoader() {
+        if ("false".equalsIgnoreCase(System.getProperty("probe.isolatedRead"))) {
+            return ModelLoader.inProcess();
+        }
+        String seconds = System.getProperty("probe.readTimeout");
+        try {
+            return ModelLoader.isolated(seconds == null ? null : Duration.ofSeconds(Math.max(1, Long.parseLong(seconds.strip()))));
+        } catch (NumberFormatException e) {
+            return ModelLoader.isolated(null);
+        }
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (for tests: models are read in this JVM). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = commandLine();
+        return run(args, out, err, ModelLoader.inProcess());
+    }
+
+    static int run(String[] args, PrintWriter out, PrintWriter err, ModelLoader loader) {
+        CommandLine cli = commandLine(loader);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
@@ -46,9 +67,9 @@ public final class Main {
         return cli.execute(args);
     }
 
-    static CommandLine commandLine() {
-        return new CommandLine(new ProbeCommand())
-                .addSubcommand(new VerifyCommand())
+    static CommandLine commandLine(ModelLoader loader) {
+        return new CommandLine(new ProbeCommand(loader))
+                .addSubcommand(new VerifyCommand(loader))
                 .addSubcommand(new BenchCommand());
     }
 

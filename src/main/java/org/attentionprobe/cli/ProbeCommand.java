@@ -57,6 +57,8 @@ import java.util.concurrent.Callable;
                 "",
                 "Exit codes: 0 ok, 1 internal error (a bug), 2 bad input (one line on stderr)."})
 public final class ProbeCommand implements Callable<Integer> {
+    private final ModelLoader loader;
+
     @Spec
     CommandSpec spec;
 
@@ -126,12 +128,21 @@ public final class ProbeCommand implements Callable<Integer> {
     /** Sequences one --explain or --report run takes at most. */
     static final int MAX_EXPLAINED = 50;
 
+    public ProbeCommand() {
+        this(ModelLoader.inProcess());
+    }
+
+    ProbeCommand(ModelLoader loader) {
+        this.loader = loader;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         checkOptions();
         FilePreflight.requireReadableFile(model, "model file");
+        ModelLoader.Pending pending = loader.begin(model, modelOptions.toLoadOptions());   // reads while the inputs load
         ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
         int padId = data == null ? 0 : data.meta().padId();
         int[][] fileRows = tokensFile == null ? null : Sequences.readNpy(tokensFile);
@@ -141,7 +152,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 : null;
         Corpus corpus = corpusArgs.active(false) ? corpusArgs.reviews(data, model) : null;
         Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
-        try (TransformerModel m = TransformerModel.open(model, modelOptions.toLoadOptions())) {
+        try (TransformerModel m = pending.open(err)) {
             AttentionProbe probe = AttentionProbe.of(m, data);
             List<HeadRef> heads = HeadRef.select(m.summary(), block, head);
             if (corpus != null) {

@@ -28,6 +28,8 @@ public final class VerifyCommand implements Callable<Integer> {
     /** Exit code when a difference exceeds its tolerance. */
     public static final int PARITY_FAILED = 3;
 
+    private final ModelLoader loader;
+
     @Spec
     CommandSpec spec;
 
@@ -48,12 +50,20 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "tolerance on hidden states: embedding, block inputs and outputs (default: ${DEFAULT-VALUE})")
     double hiddenAtol;
 
+    public VerifyCommand() {
+        this(ModelLoader.inProcess());
+    }
+
+    VerifyCommand(ModelLoader loader) {
+        this.loader = loader;
+    }
+
     @Override
     public Integer call() {
         FilePreflight.requireReadableFile(reference, "reference file");
         var ref = Npy.readNpz(reference);
         PrintWriter out = spec.commandLine().getOut();
-        try (TransformerModel m = TransformerModel.open(model, modelOptions.toLoadOptions())) {
+        try (TransformerModel m = loader.begin(model, modelOptions.toLoadOptions()).open(spec.commandLine().getErr())) {
             List<ParityCheck.Diff> diffs = ParityCheck.run(m, ref, atol, hiddenAtol);
             out.printf("%s (%s, Keras %s) against %s (%d inputs)%n", model.getFileName(), m.summary().format(),
                     m.summary().kerasVersion(), reference.getFileName(), ref.get("x").size(0));

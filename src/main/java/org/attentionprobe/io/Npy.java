@@ -73,28 +73,35 @@ public final class Npy {
             throw new InvalidInputException(what + " is not a numpy .npy file (no \\x93NUMPY header)");
         }
         int major = magic[6];
-        int headerLength;
-        if (major == 1) {
-            byte[] len = in.readNBytes(2);
-            headerLength = (len[0] & 0xff) | (len[1] & 0xff) << 8;
-        } else if (major == 2 || major == 3) {
-            byte[] len = in.readNBytes(4);
-            headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt();
-        } else {
+        if (major < 1 || major > 3) {
             throw new InvalidInputException(what + " has .npy format version " + major + ", expected 1, 2 or 3");
         }
+        byte[] len = in.readNBytes(major == 1 ? 2 : 4);
+        if (len.length < (major == 1 ? 2 : 4)) {
+            throw new InvalidInputException(what + " is truncated inside its .npy header");
+        }
+        ByteBuffer lenBytes = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN);
+        int headerLength = major == 1 ? lenBytes.getShort() & 0xffff : lenBytes.getInt();
         if (headerLength < 0 || headerLength > 1 << 20) {
             throw new InvalidInputException(what + " has a damaged .npy header (length " + headerLength + ")");
         }
-        String header = new String(in.readNBytes(headerLength), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        byte[] headerBytes = in.readNBytes(headerLength);
+        if (headerBytes.length < headerLength) {
+            throw new InvalidInputException(what + " is truncated inside its .npy header");
+        }
+        String header = new String(headerBytes, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         String descr = match(DESCR, header, what, "descr");
         if (match(FORTRAN, header, what, "fortran_order").equals("True")) {
             throw new InvalidInputException(what + " is stored in Fortran order; save it with numpy.ascontiguousarray first");
         }
-        long[] shape = parseShape(match(SHAPE, header, what, "shape"), what);
-        long count = Shapes.size(shape);
-        if (count > MAX_ELEMENTS) {
-            throw new InvalidInputException(what + " has " + count + " elements, more than this tool reads");
+        String shapeText = match(SHAPE, header, what, "shape");
+        long[] shape = parseShape(shapeText, what);
+        long count = 1;
+        for (long d : shape) {
+            if (d > 0 && count > MAX_ELEMENTS / d) {
+                throw new InvalidInputException(what + " declares shape (" + shapeText + "), more elements than this tool reads");
+            }
+            count *= d;
         }
         Dtype dtype = Dtype.of(descr, what);
         long bytes = count * dtype.size;

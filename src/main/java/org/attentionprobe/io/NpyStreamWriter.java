@@ -32,6 +32,7 @@ public final class NpyStreamWriter implements AutoCloseable {
             Path dir = target.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             this.tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            tmp.toFile().deleteOnExit();   // a run stopped by Ctrl-C or kill leaves no temporary file either
             this.out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
             Npy.writeHeader(out, "<f4", shape);
         } catch (IOException e) {

@@ -31,6 +31,8 @@ public final class Hdf5File implements AutoCloseable {
     private static final Object LOCK = new Object();
     /** Sizes above this are refused before reading: no Keras weight or attribute comes near it. */
     private static final long MAX_BYTES = 1L << 31;
+    /** The most values one weight may have: what one Java array holds. */
+    private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
     private static volatile boolean initialised;
 
     private final Path path;
@@ -51,7 +53,15 @@ public final class Hdf5File implements AutoCloseable {
         Hdf5File file = new Hdf5File(path, size);
         synchronized (LOCK) {
             init();
-            file.fileId = H5Fopen(path.toString(), H5F_ACC_RDONLY, H5P_DEFAULT);
+            // "strong" close: closing the file closes whatever a failed read left open, so a damaged file
+            // leaves no state behind in the library for the next file to trip over
+            long access = H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g());
+            try {
+                H5Pset_fclose_degree(access, H5F_CLOSE_STRONG);
+                file.fileId = H5Fopen(path.toString(), H5F_ACC_RDONLY, access);
+            } finally {
+                H5Pclose(access);
+            }
         }
         if (file.fileId < 0) {
             throw new BrokenModelException(path + " has a valid HDF5 signature but HDF5 cannot open it (the file is damaged)");
@@ -236,7 +246,7 @@ public final class Hdf5File implements AutoCloseable {
 
     private List<String> readFixedStrings(long attr, long fileType, int count, String what) {
         long width = H5Tget_size(fileType);
-        if (width <= 0 || width * count > MAX_BYTES || width * count > Math.max(fileSize, 1 << 16) * 2) {
+        if (width <= 0 || width > MAX_BYTES || width * count > MAX_BYTES || width * count > Math.max(fileSize, 1 << 16) * 2) {
             throw broken(what + " declares " + count + " strings of " + width + " bytes, more than the file holds");
         }
         long memType = check(H5Tcopy(fileType), "create a string type for", what);
@@ -297,24 +307,28 @@ public final class Hdf5File implements AutoCloseable {
             long type = -1;
             try {
                 type = check(H5Dget_type(dset), "read the type of", datasetPath);
-                int typeClass = H5Tget_class(type);
-                if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER) {
-                    throw broken(datasetPath + " is not numeric (HDF5 type class " + typeClass + ")");
-                }
+                long elementSize = checkNumericType(type, datasetPath);
                 long[] dims = shapeOf(dset, datasetPath);
-                long count = 1;
-                for (long d : dims) {
-                    count = Math.multiplyExact(count, d);
-                }
-                long elementSize = H5Tget_size(type);
-                long bytes = Math.multiplyExact(count, Math.max(elementSize, 1));
-                if (bytes > MAX_BYTES || bytes > fileSize) {
+                long count = valueCount(dims, datasetPath);
+                long bytes = count * elementSize;   // no overflow: count < 2^31 and elementSize <= 8
+                boolean unfiltered = isUnfiltered(dset);
+                long limit = unfiltered ? fileSize : Math.min(MAX_BYTES, 1024 * fileSize);   // compressed data may unpack larger
+                if (bytes > limit) {
                     throw broken(datasetPath + " declares " + count + " values (" + bytes
                             + " bytes) but the file has " + fileSize + " bytes");
                 }
                 long stored = H5Dget_storage_size(dset);
                 if (count > 0 && stored == 0) {
                     throw broken(datasetPath + " has no data written (shape " + Shapes.format(dims) + ")");
+                }
+                if (count > 0 && stored < bytes && unfiltered) {
+                    throw broken(datasetPath + " declares shape " + Shapes.format(dims) + " (" + bytes
+                            + " bytes) but stores " + stored + " bytes");
+                }
+                long offset = H5Dget_offset(dset);   // contiguous data only; HDF5 reads zeros past the end of a file
+                if (count > 0 && offset >= 0 && offset + stored > fileSize) {
+                    throw broken(datasetPath + " lies at bytes " + offset + ".." + (offset + stored) + " but the file ends at "
+                            + fileSize + " (it was cut short)");
                 }
                 float[] out = new float[(int) count];
                 if (count == 0) {
@@ -331,6 +345,48 @@ public final class Hdf5File implements AutoCloseable {
                 }
                 H5Dclose(dset);
             }
+        }
+    }
+
+    /** The element size of an integer or IEEE-like float type; broken when the type cannot hold what it claims. */
+    private long checkNumericType(long type, String datasetPath) {
+        int typeClass = H5Tget_class(type);
+        if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER) {
+            throw broken(datasetPath + " is not numeric (HDF5 type class " + typeClass + ")");
+        }
+        long size = H5Tget_size(type);
+        long precision = H5Tget_precision(type);
+        boolean sizeOk = typeClass == H5T_FLOAT ? size == 2 || size == 4 || size == 8 : size == 1 || size == 2 || size == 4 || size == 8;
+        if (!sizeOk || precision <= 0 || precision > 8 * size) {
+            throw broken(datasetPath + " has a " + (typeClass == H5T_FLOAT ? "float" : "integer") + " type of " + size
+                    + " bytes and " + precision + " bits, expected 2, 4 or 8 bytes (the type is damaged)");
+        }
+        return size;
+    }
+
+    /** The number of values of a shape; broken when it is negative or more than one Java array holds. */
+    private long valueCount(long[] dims, String datasetPath) {
+        long count = 1;
+        for (long d : dims) {
+            if (d < 0 || (d > 0 && count > MAX_VALUES / d)) {
+                throw broken(datasetPath + " declares shape " + Shapes.format(dims) + ", more values than a weight can hold");
+            }
+            count *= d;
+        }
+        return count;
+    }
+
+    /** True when the dataset's storage is its values as they are (contiguous or compact, no compression). */
+    private static boolean isUnfiltered(long dset) {
+        long plist = H5Dget_create_plist(dset);
+        if (plist < 0) {
+            return false;
+        }
+        try {
+            int layout = H5Pget_layout(plist);
+            return (layout == H5D_CONTIGUOUS || layout == H5D_COMPACT) && H5Pget_nfilters(plist) == 0;
+        } finally {
+            H5Pclose(plist);
         }
     }
 

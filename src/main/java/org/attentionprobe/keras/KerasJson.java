@@ -24,8 +24,8 @@ public final class KerasJson {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new BrokenModelException(what + " is not valid JSON (" + e.getOriginalMessage()
-                    + " at character " + e.getLocation().getCharOffset() + ")");
+            String at = e.getLocation() == null ? "" : " at character " + e.getLocation().getCharOffset();
+            throw new BrokenModelException(what + " is not valid JSON (" + e.getOriginalMessage() + at + ")");
         } catch (IOException e) {
             throw new BrokenModelException(what + " cannot be parsed: " + e.getMessage());
         }

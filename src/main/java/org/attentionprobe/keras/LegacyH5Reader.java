@@ -44,31 +44,57 @@ public final class LegacyH5Reader {
                 .map(json -> ModelConfig.parse(KerasJson.parseFirstValue(json, "model_config")));
     }
 
-    /** The weights of a legacy file, by layer, from {@code root/@layer_names} and each layer's {@code @weight_names}. */
+    /**
+     * The weights of a legacy file, by layer, from {@code root/@layer_names} and each layer's {@code @weight_names}.
+     * Every layer is read even when an earlier one is broken, and all problems are reported together.
+     */
     public static Map<String, List<Weight>> readWeights(Hdf5File file, String root) {
         String rootPath = file.isGroup(root) ? root : "/";
+        String fileName = file.path().getFileName().toString();
         List<String> layerNames = attribute(file, rootPath, "layer_names").orElseThrow(() -> new BrokenModelException(
-                file.path().getFileName() + " has no " + rootPath + " @layer_names attribute, expected the layer list Keras writes"));
+                fileName + " has no " + rootPath + " @layer_names attribute, expected the layer list Keras writes"));
         Map<String, List<Weight>> weights = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
         for (String layer : layerNames) {
             String group = rootPath.equals("/") ? layer : rootPath + "/" + layer;
-            if (!file.isGroup(group)) {
-                throw new BrokenModelException(file.path().getFileName() + ": layer_names lists " + layer
-                        + " but there is no group " + group);
+            try {
+                weights.put(layer, readLayer(file, layer, group, problems));
+            } catch (BrokenModelException e) {
+                problems.add(withoutFileName(e.getMessage(), fileName));
             }
-            List<String> weightNames = attribute(file, group, "weight_names").orElse(List.of());
-            List<Weight> list = new ArrayList<>(weightNames.size());
-            for (String weightName : weightNames) {
-                String dataset = group + "/" + weightName;
-                if (!file.isDataset(dataset)) {
-                    throw new BrokenModelException(file.path().getFileName() + ": weight " + weightName + " of layer "
-                            + layer + " is listed in weight_names but missing (no dataset " + dataset + ")");
-                }
-                list.add(new Weight(weightName, file.shape(dataset), file.readFloats(dataset)));
-            }
-            weights.put(layer, list);
+        }
+        if (!problems.isEmpty()) {
+            throw BrokenModelException.of(fileName, problems);
         }
         return weights;
+    }
+
+    /** One layer's weights; a missing or unreadable weight is added to {@code problems} and the next one read. */
+    private static List<Weight> readLayer(Hdf5File file, String layer, String group, List<String> problems) {
+        if (!file.isGroup(group)) {
+            throw new BrokenModelException("layer_names lists " + layer + " but there is no group " + group);
+        }
+        List<String> weightNames = attribute(file, group, "weight_names").orElse(List.of());
+        List<Weight> list = new ArrayList<>(weightNames.size());
+        for (String weightName : weightNames) {
+            String dataset = group + "/" + weightName;
+            if (!file.isDataset(dataset)) {
+                problems.add("weight " + weightName + " of layer " + layer + " is listed in weight_names but missing (no dataset "
+                        + dataset + ")");
+                continue;
+            }
+            try {
+                list.add(new Weight(weightName, file.shape(dataset), file.readFloats(dataset)));
+            } catch (BrokenModelException e) {
+                problems.add(withoutFileName(e.getMessage(), file.path().getFileName().toString()));
+            }
+        }
+        return list;
+    }
+
+    /** {@link Hdf5File} starts its messages with the file name; {@link BrokenModelException#of} adds it once. */
+    private static String withoutFileName(String message, String fileName) {
+        return message.startsWith(fileName + ": ") ? message.substring(fileName.length() + 2) : message;
     }
 
     /** An attribute Keras may have split into {@code name0}, {@code name1}, ... when it exceeded 64 KB. */

@@ -32,8 +32,8 @@ public final class ModelConfig {
     private final String outputLayer;
     private final long[] inputShape;
 
-    private ModelConfig(String modelClass, String modelName, Dialect dialect, List<LayerSpec> layers,
-                        String inputLayer, String outputLayer, long[] inputShape) {
+    ModelConfig(String modelClass, String modelName, Dialect dialect, List<LayerSpec> layers,
+                String inputLayer, String outputLayer, long[] inputShape) {
         this.modelClass = modelClass;
         this.modelName = modelName;
         this.dialect = dialect;

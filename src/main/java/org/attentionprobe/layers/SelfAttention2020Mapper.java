@@ -31,7 +31,11 @@ public final class SelfAttention2020Mapper implements LayerMapper {
     static Tensor build(LayerContext ctx, Tensor x, int heads, int ffDim) {
         long e = x.lastDim();
         String layer = ctx.layer().name();
-        if (heads <= 0 || e % heads != 0) {
+        if (heads <= 0) {
+            throw new BrokenModelException("layer " + layer + ": num_heads = " + heads + "; expected a positive number of heads "
+                    + "that divides the embedding size " + e);
+        }
+        if (e % heads != 0) {
             throw new BrokenModelException("layer " + layer + ": embedding size " + e + " is not divisible by num_heads = "
                     + heads + " (a MultiHeadSelfAttention splits the embedding evenly across heads)");
         }

@@ -48,15 +48,15 @@ public final class Sequences {
         org.attentionprobe.keras.FilePreflight.requireReadableFile(file, "token file");
         INDArray a = Npy.read(file);
         String name = file.getFileName().toString();
-        if (a.rank() == 1) {
-            a = a.reshape(1, a.length());
-        }
-        if (a.rank() != 2) {
+        if (a.rank() != 1 && a.rank() != 2) {
             throw new InvalidInputException(name + " has shape " + Arrays.toString(a.shape())
                     + "; expected token ids of shape [batch, length] or [length]");
         }
-        if (a.size(0) == 0 || a.size(1) == 0) {
+        if (a.length() == 0) {
             throw new InvalidInputException(name + " is empty (shape " + Arrays.toString(a.shape()) + "); expected token ids");
+        }
+        if (a.rank() == 1) {
+            a = a.reshape(1, a.length());
         }
         if (!a.dataType().isIntType()) {
             INDArray rounded = Transforms.round(a, true);
@@ -65,7 +65,7 @@ public final class Sequences {
                         + "); expected int32 or int64 token ids");
             }
         }
-        if (a.dataType() == DataType.LONG || a.dataType() == DataType.UINT32) {
+        if (a.dataType() == DataType.LONG || a.dataType() == DataType.UINT32 || !a.dataType().isIntType()) {
             double max = a.maxNumber().doubleValue();
             double min = a.minNumber().doubleValue();
             if (max > Integer.MAX_VALUE || min < Integer.MIN_VALUE) {

@@ -81,6 +81,12 @@ public final class Hdf5Edit implements AutoCloseable {
         return this;
     }
 
+    /** Removes a group or dataset (its link; the bytes stay in the file, unreachable). */
+    public Hdf5Edit deleteLink(String path) {
+        check(H5Ldelete(file, path, H5P_DEFAULT), "delete " + path);
+        return this;
+    }
+
     /** Renames (moves) a group or dataset. */
     public Hdf5Edit move(String from, String to) {
         check(H5Lmove(file, from, file, to, H5P_DEFAULT, H5P_DEFAULT), "move " + from + " to " + to);
