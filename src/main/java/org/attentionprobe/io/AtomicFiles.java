@@ -2,7 +2,6 @@ package org.attentionprobe.io;
 
 import org.attentionprobe.InvalidInputException;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -26,21 +25,11 @@ public final class AtomicFiles {
 
     /** Writes {@code target} atomically; on any failure the target is untouched and the temporary file removed. */
     public static void write(Path target, Writer writer) {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-            tmp.toFile().deleteOnExit();   // a run stopped by Ctrl-C or kill leaves no temporary file either
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                writer.write(out);
-            }
-            commit(tmp, target);
-            tmp = null;
+        try (AtomicOutput file = AtomicOutput.open(target)) {
+            writer.write(file.stream());
+            file.commit();
         } catch (IOException e) {
-            throw new InvalidInputException("cannot write " + target + ": " + describe(e), e);
-        } finally {
-            deleteQuietly(tmp);
+            throw AtomicOutput.failure(target, e);
         }
     }
 

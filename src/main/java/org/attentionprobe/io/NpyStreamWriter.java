@@ -1,14 +1,10 @@
 package org.attentionprobe.io;
 
-import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.keras.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -18,25 +14,19 @@ import java.util.Arrays;
  * {@link #close()} when every row arrived; abandoned files are deleted.
  */
 public final class NpyStreamWriter implements AutoCloseable {
-    private final Path target;
-    private final Path tmp;
-    private final OutputStream out;
+    private final AtomicOutput file;
     private final long[] shape;
     private long rowsWritten;
     private boolean failed;
 
     public NpyStreamWriter(Path target, long... shape) {
-        this.target = target;
         this.shape = shape.clone();
+        this.file = AtomicOutput.open(target);
         try {
-            Path dir = target.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            this.tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-            tmp.toFile().deleteOnExit();   // a run stopped by Ctrl-C or kill leaves no temporary file either
-            this.out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
-            Npy.writeHeader(out, "<f4", shape);
+            Npy.writeHeader(file.stream(), "<f4", shape);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot write " + target + ": " + AtomicFiles.describe(e), e);
+            file.close();
+            throw AtomicOutput.failure(target, e);
         }
     }
 
@@ -49,11 +39,11 @@ public final class NpyStreamWriter implements AutoCloseable {
             throw new IllegalArgumentException("rows of shape " + Shapes.format(rows.shape()) + " for an array of shape " + Shapes.format(shape));
         }
         try {
-            Npy.writeData(rows.castTo(DataType.FLOAT), out);
+            Npy.writeData(rows.castTo(DataType.FLOAT), file.stream());
             rowsWritten += rows.size(0);
         } catch (IOException e) {
             failed = true;
-            throw new InvalidInputException("cannot write " + target + ": " + AtomicFiles.describe(e), e);
+            throw AtomicOutput.failure(file.target(), e);
         }
     }
 
@@ -61,14 +51,11 @@ public final class NpyStreamWriter implements AutoCloseable {
     @Override
     public void close() {
         try {
-            out.close();
             if (!failed && rowsWritten == shape[0]) {
-                AtomicFiles.commit(tmp, target);
+                file.commit();
             }
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot write " + target + ": " + AtomicFiles.describe(e), e);
         } finally {
-            AtomicFiles.deleteQuietly(tmp);
+            file.close();
         }
     }
 }

@@ -12,10 +12,7 @@ import org.attentionprobe.testing.Imdb;
 import org.attentionprobe.testing.ReadmeSnippets;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -49,18 +46,7 @@ class CorpusReadmeExampleTest {
 
     @Test
     void theSnippetRunsAndAgreesWithTheSingleReviewPath() {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        Locale locale = Locale.getDefault();
-        try {
-            Locale.setDefault(Locale.ROOT);
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            snippet();
-        } finally {
-            System.setOut(original);
-            Locale.setDefault(locale);
-        }
-        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> lines = ReadmeSnippets.stdoutOf(() -> snippet());
         assertEquals(2, lines.size(), lines.toString());
         assertEquals("terrible", lines.get(0).split(" ")[0], "MODEL.md: both heads attend most to \"terrible\" in review 0");
         double entropy = Double.parseDouble(lines.get(0).split(" ")[1]);

@@ -14,10 +14,7 @@ import org.attentionprobe.testing.Imdb;
 import org.attentionprobe.testing.ReadmeSnippets;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,19 +51,8 @@ class ExplainReadmeExampleTest {
 
     @Test
     void theSnippetRunsAndPrintsTheExplanationOfReviewZero() throws IOException {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        Locale locale = Locale.getDefault();
         Files.deleteIfExists(Path.of("target/review0.html"));
-        try {
-            Locale.setDefault(Locale.ROOT);
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            snippet();
-        } finally {
-            System.setOut(original);
-            Locale.setDefault(locale);
-        }
-        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> lines = ReadmeSnippets.stdoutOf(() -> snippet());
         double p0 = Imdb.reference().get("probs").getDouble(0, 0);
         double p1 = Imdb.reference().get("probs").getDouble(0, 1);
         assertEquals(String.format(Locale.ROOT, "F = p(negative) = %.4f", p0), lines.get(0), "Keras: review 0 is negative");

@@ -11,14 +11,10 @@ import org.attentionprobe.testing.ReadmeSnippets;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,18 +42,7 @@ class ReadmeExampleTest {
 
     @Test
     void theSnippetRunsAndPrintsKerasPrediction() {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        Locale locale = Locale.getDefault();
-        try {
-            Locale.setDefault(Locale.ROOT);
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            snippet();
-        } finally {
-            System.setOut(original);
-            Locale.setDefault(locale);
-        }
-        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> lines = ReadmeSnippets.stdoutOf(() -> snippet());
         int kerasClass = Imdb.reference().get("probs").getRow(0).argMax().getInt(0);
         assertTrue(lines.get(0).startsWith(Imdb.CLASSES.get(kerasClass) + " ["), lines.get(0));
         assertEquals("block 0 attention [2, 200, 200]", lines.get(1));

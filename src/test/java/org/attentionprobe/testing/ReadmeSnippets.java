@@ -1,15 +1,35 @@
 package org.attentionprobe.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** README code blocks that are test code: the lines between {@code // README-begin} and {@code // README-end}. */
 public final class ReadmeSnippets {
     private ReadmeSnippets() {
+    }
+
+    /** Runs a snippet with the root locale and returns what it printed on stdout, line by line. */
+    public static List<String> stdoutOf(Runnable snippet) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        Locale locale = Locale.getDefault();
+        try {
+            Locale.setDefault(Locale.ROOT);
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            snippet.run();
+        } finally {
+            System.setOut(original);
+            Locale.setDefault(locale);
+        }
+        return captured.toString(StandardCharsets.UTF_8).lines().toList();
     }
 
     /** The first {@code ```java} block after the README heading {@code section} equals the snippet in {@code source}. */
