@@ -40,6 +40,11 @@ public record ModelOutput(INDArray probabilities, List<INDArray> attention) {
         return outputs.length == 1 ? new float[]{1f - outputs[0], outputs[0]} : outputs.clone();
     }
 
+    /** The model's output row for class probabilities {@code [classCount(outputs)]}: the inverse of {@link #classProbabilities}. */
+    public static float[] outputs(float[] classProbabilities, int outputs) {
+        return outputs == 1 ? new float[]{classProbabilities[1]} : classProbabilities.clone();
+    }
+
     /** The index of the largest value, the first of equals. */
     public static int argMax(float[] values) {
         int best = 0;

@@ -185,7 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
             blocks.add(String.format("%d heads, key_dim %d, ff %d", info.heads(), info.keyDim(), info.ffDim()));
         }
         b.append(s.blocks().size()).append(s.blocks().size() == 1 ? " block (" : " blocks (").append(String.join("; ", blocks)).append("); ");
-        b.append(s.numClasses()).append(" classes; ").append(String.format("%,d", s.parameters())).append(" parameters");
+        b.append(s.classCount()).append(" classes; ").append(String.format("%,d", s.parameters())).append(" parameters");
         return b.toString();
     }
 

@@ -28,22 +28,6 @@ final class ExplainStep {
     private ExplainStep() {
     }
 
-    /**
-     * The names of the classes F can explain: the data's, or {@code class i}; a single sigmoid output has two classes
-     * (0 with probability 1 − p, 1 with p).
-     */
-    static List<String> classNames(List<String> probeNames, ModelSummary summary) {
-        int count = summary.numClasses() == 1 ? 2 : summary.numClasses();
-        if (probeNames.size() == count) {
-            return probeNames;
-        }
-        List<String> names = new ArrayList<>();
-        for (int c = 0; c < count; c++) {
-            names.add("class " + c);
-        }
-        return names;
-    }
-
     /** One explanation per result, from one gradient graph (built here: it takes a few seconds). */
     static List<Explanation> explain(TransformerModel model, List<ProbeResult> results, OptionalInt explainedClass, ExplainOptions options) {
         try (Attributions attributions = Attributions.of(model)) {

@@ -182,7 +182,7 @@ public final class ProbeCommand implements Callable<Integer> {
             }
             checkExplainedCount(inputs, exportTo);
             List<ProbeResult> results = probe.run(inputs);
-            List<String> classNames = ExplainStep.classNames(probe.classNames(), m.summary());
+            List<String> classNames = probe.classNames();   // [classCount]: a sigmoid output has two
             List<Explanation> explanations = explainArgs.active()
                     ? ExplainStep.explain(m, results, explainArgs.explainedClass(classNames), explainArgs.options(padId))
                     : List.of();

@@ -57,11 +57,6 @@ public final class Attributions implements AutoCloseable {
         return model.summary();
     }
 
-    /** The number of classes F can be the probability of (2 for one sigmoid output). */
-    public int classCount() {
-        return ClassProbability.classCount(model.summary().numClasses());
-    }
-
     /** Explains the predicted class with the default options. */
     public Explanation explain(int[] tokens) {
         return explain(tokens, OptionalInt.empty(), ExplainOptions.defaults());

@@ -23,7 +23,7 @@ record ClassProbability(int explainedClass, float[] weights, double offset) {
 
     /** F for class {@code cls} of a model with {@code outputs} outputs; an input error for a class it does not have. */
     static ClassProbability of(int outputs, int cls) {
-        int classes = classCount(outputs);
+        int classes = ModelOutput.classCount(outputs);
         if (cls < 0 || cls >= classes) {
             throw new InvalidInputException("class " + cls + " is not a class of this model; expected 0.."
                     + (classes - 1) + (outputs == 1 ? " (one sigmoid output: 0 = 1 - p, 1 = p)" : ""));
@@ -35,11 +35,6 @@ record ClassProbability(int explainedClass, float[] weights, double offset) {
         }
         w[cls] = 1f;
         return new ClassProbability(cls, w, 0);
-    }
-
-    /** The number of classes: the outputs, or 2 for one sigmoid output (see {@link ModelOutput}). */
-    static int classCount(int outputs) {
-        return ModelOutput.classCount(outputs);
     }
 
     /** Every class's probability from one output row {@code [C]}: {@code [classCount(C)]}. */

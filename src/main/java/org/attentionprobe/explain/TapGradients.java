@@ -61,7 +61,7 @@ final class TapGradients {
             throw new IllegalStateException("expected the token ids as the graph's only placeholder, found " + placeholders);
         }
         this.tokens = placeholders.get(0);
-        SDVariable weights = sd.placeHolder(CLASS_WEIGHTS, DataType.FLOAT, -1, s.numClasses());
+        SDVariable weights = sd.placeHolder(CLASS_WEIGHTS, DataType.FLOAT, -1, s.outputs());
         SDVariable score = sd.sum("explain/score", graph.variable(PROBABILITIES).mul(weights));
         score.markAsLoss();
         createGradFunctionQuietly(sd);

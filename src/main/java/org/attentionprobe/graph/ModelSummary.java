@@ -14,15 +14,21 @@ import java.util.List;
  * @param sequenceLength L, the number of token positions the model reads
  * @param vocabSize      token ids must be below this
  * @param embedDim       E
- * @param numClasses     the width of the output
+ * @param outputs        the width of the output: the number of classes, or 1 for one sigmoid output
+ *                       (two classes; see {@link #classCount()})
  * @param layers         every layer, in call order
  * @param blocks         every attention block, in order
  */
 public record ModelSummary(String name, String format, String kerasVersion, String backend, int sequenceLength,
-                           long vocabSize, long embedDim, int numClasses, List<LayerInfo> layers, List<BlockInfo> blocks) {
+                           long vocabSize, long embedDim, int outputs, List<LayerInfo> layers, List<BlockInfo> blocks) {
 
     /** One layer: name, Keras class, output shape (batch first as -1), parameter count. */
     public record LayerInfo(String name, String className, long[] outputShape, long parameters) {
+    }
+
+    /** The number of classes: {@link #outputs}, or 2 for one sigmoid output ({@link org.attentionprobe.ModelOutput}). */
+    public int classCount() {
+        return org.attentionprobe.ModelOutput.classCount(outputs);
     }
 
     public long parameters() {

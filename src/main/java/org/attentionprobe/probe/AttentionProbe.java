@@ -35,7 +35,7 @@ public final class AttentionProbe {
     private AttentionProbe(TransformerModel model, ReviewFolder data) {
         this.model = model;
         this.data = data;
-        int classes = ModelOutput.classCount(model.summary().numClasses());   // 2 for one sigmoid output
+        int classes = model.summary().classCount();   // 2 for one sigmoid output
         if (data == null) {
             List<String> names = new ArrayList<>();
             for (int c = 0; c < classes; c++) {

@@ -1,5 +1,6 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.ModelOutput;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
@@ -24,15 +25,9 @@ public record ProbeResult(TokenSequence sequence, float[] probabilities, List<St
         attention = List.copyOf(attention);
     }
 
-    /** The index of the largest probability. */
+    /** The index of the largest probability (the first of equals). */
     public int predictedClass() {
-        int best = 0;
-        for (int c = 1; c < probabilities.length; c++) {
-            if (probabilities[c] > probabilities[best]) {
-                best = c;
-            }
-        }
-        return best;
+        return ModelOutput.argMax(probabilities);
     }
 
     public String predictedClassName() {

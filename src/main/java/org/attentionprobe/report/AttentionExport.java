@@ -1,5 +1,6 @@
 package org.attentionprobe.report;
 
+import org.attentionprobe.ModelOutput;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -37,17 +38,19 @@ public final class AttentionExport implements AutoCloseable {
     private final Path dir;
     private final int[][] tokens;                  // [B][L], written on close when every row arrived
     private final List<NpyStreamWriter> writers;   // probabilities, then one per block
+    private final int outputs;   // the model's output width (1 for a sigmoid)
     private int rows;
 
     /** Opens the streams for {@code tokens.length} sequences of a model; {@code tokens} {@code [B][L]} are the ids it reads. */
     public AttentionExport(Path dir, ModelSummary model, int[][] tokens) {
         this.dir = dir;
         this.tokens = tokens;
+        this.outputs = model.outputs();
         int b = tokens.length;
         int l = model.sequenceLength();
         this.writers = new ArrayList<>();
         try {
-            writers.add(new NpyStreamWriter(dir.resolve(PROBABILITIES), b, model.numClasses()));
+            writers.add(new NpyStreamWriter(dir.resolve(PROBABILITIES), b, model.outputs()));   // the model's output, as Keras's
             for (int i = 0; i < model.blocks().size(); i++) {
                 writers.add(new NpyStreamWriter(dir.resolve(attentionFile(i)), b, model.blocks().get(i).heads(), l, l));
             }
@@ -76,7 +79,7 @@ public final class AttentionExport implements AutoCloseable {
         for (INDArray a : r.attention()) {   // [H, L, L] -> [1, H, L, L]
             attention.add(a.reshape(1, a.size(0), a.size(1), a.size(2)));
         }
-        append(Nd4j.createFromArray(new float[][]{r.probabilities()}), attention);
+        append(Nd4j.createFromArray(new float[][]{ModelOutput.outputs(r.probabilities(), outputs)}), attention);
     }
 
     /** Files written, for messages. */

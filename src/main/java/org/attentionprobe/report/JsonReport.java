@@ -1,5 +1,6 @@
 package org.attentionprobe.report;
 
+import org.attentionprobe.ModelOutput;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -70,12 +71,10 @@ public final class JsonReport {
         return root;
     }
 
-    /** Adds one row to a {@link #batchRoot}; {@code probabilities} {@code [C]}. */
-    public static void addRow(ObjectNode root, int row, float[] probabilities, List<String> classNames) {
-        int best = 0;
-        for (int c = 1; c < probabilities.length; c++) {
-            best = probabilities[c] > probabilities[best] ? c : best;
-        }
+    /** Adds one row to a {@link #batchRoot} from the model's output row {@code [outputs]}: class probabilities by the class rule. */
+    public static void addRow(ObjectNode root, int row, float[] outputs, List<String> classNames) {
+        float[] probabilities = ModelOutput.classProbabilities(outputs);   // [classCount]
+        int best = ModelOutput.argMax(probabilities);
         ObjectNode o = ((ArrayNode) root.get("rows")).addObject();
         o.put("row", row);
         o.put("class", classNames.get(best));

@@ -48,7 +48,7 @@ public record ProbeReport(Path modelFile, ModelSummary model, ProbeResult result
     public static String modelLine(Path modelFile, ModelSummary model) {
         return String.format(Locale.ROOT, "%s — %s, Keras %s; %s; vocab %d; maxlen %d; %d classes",
                 modelFile.getFileName(), model.format(), model.kerasVersion(), blocks(model.blocks()),
-                model.vocabSize(), model.sequenceLength(), model.numClasses());
+                model.vocabSize(), model.sequenceLength(), model.classCount());
     }
 
     /** {@code 1 block × 2 heads}, or {@code 2 blocks × (2, 4) heads} when blocks differ. */
