@@ -146,6 +146,10 @@ public final class ProbeCommand implements Callable<Integer> {
         ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
         int padId = data == null ? 0 : data.meta().padId();
         int[][] fileRows = tokensFile == null ? null : Sequences.readNpy(tokensFile);
+        if (fileRows != null) {
+            checkRow(fileRows.length);
+            checkOneSequenceOutputs(row == null ? fileRows.length : 1, tokensFile.getFileName() + " holds", "pick one with --row N");
+        }
         // reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
         List<ProbeInput> inputs = reviews != null ? reviewInputs(data)
                 : tokens != null ? List.of(ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens), padId))
@@ -164,10 +168,6 @@ public final class ProbeCommand implements Callable<Integer> {
                     return runCorpus(m, probe, Corpus.rows(tokensFile.getFileName().toString(), fileRows, fitted, padId), heads, out, err);
                 }
                 if (fitted.length > 1 && row == null) {
-                    if (heatmap != null) {
-                        throw new InvalidInputException("--heatmap draws one sequence, but " + tokensFile.getFileName() + " holds "
-                                + fitted.length + "; pick one with --row N");
-                    }
                     if (!explainArgs.active()) {
                         BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
                         return Main.OK;
@@ -180,7 +180,7 @@ public final class ProbeCommand implements Callable<Integer> {
             if (inputs == null) {
                 inputs = List.of(probe.textInput(text));
             }
-            checkExplainedCount(inputs, exportTo);
+            checkExplainedCount(inputs);
             List<ProbeResult> results = probe.run(inputs);
             List<String> classNames = probe.classNames();   // [classCount]: a sigmoid output has two
             List<Explanation> explanations = explainArgs.active()
@@ -239,9 +239,38 @@ public final class ProbeCommand implements Callable<Integer> {
         }
         explainArgs.check();
         corpusArgs.check(tokensFile != null, oneSequenceOptions());
-        if (reviews != null && reviews.size() > 1 && !explainArgs.active()) {
-            throw new InvalidInputException("--review " + reviews.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))
-                    + " names " + reviews.size() + " reviews; the attention report shows one (several go into --report FILE.html or --explain)");
+        if (reviews != null && reviews.size() > 1) {
+            String named = "--review " + reviews.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+            if (!explainArgs.active()) {
+                throw new InvalidInputException(named + " names " + reviews.size()
+                        + " reviews; the attention report shows one (several go into --report FILE.html or --explain)");
+            }
+            checkOneSequenceOutputs(reviews.size(), named + " names", "give one --review for them");
+        }
+    }
+
+    /**
+     * --heatmap and --export with --explain/--report write one sequence's files; with several sequences they would be
+     * silently skipped, so they are refused. (--export alone streams many rows of a token file, see BatchMode.)
+     */
+    private void checkOneSequenceOutputs(int sequences, String source, String remedy) {
+        if (sequences <= 1) {
+            return;
+        }
+        if (heatmap != null) {
+            throw new InvalidInputException("--heatmap draws one sequence, but " + source + " " + sequences + "; " + remedy);
+        }
+        if (exportDir != null && explainArgs.active()) {
+            throw new InvalidInputException("--export with several sequences streams them without --explain or --report, but "
+                    + source + " " + sequences + "; run the two separately or " + remedy);
+        }
+    }
+
+    /** --row must name a row of the token file; checked before anything is printed. */
+    private void checkRow(int rows) {
+        if (row != null && (row < 0 || row >= rows)) {
+            throw new InvalidInputException("--row " + row + " does not exist: " + tokensFile.getFileName() + " has " + rows
+                    + (rows == 1 ? " row (0)" : " rows (0.." + (rows - 1) + ")"));
         }
     }
 
@@ -269,18 +298,11 @@ public final class ProbeCommand implements Callable<Integer> {
         return given;
     }
 
-    /** Several sequences are explained in one run only up to a limit, and without the one-sequence outputs. */
-    private void checkExplainedCount(List<ProbeInput> inputs, Path exportTo) {
-        if (inputs.size() <= 1) {
-            return;
-        }
+    /** Several sequences are explained in one run only up to a limit. */
+    private void checkExplainedCount(List<ProbeInput> inputs) {
         if (inputs.size() > MAX_EXPLAINED) {
             throw new InvalidInputException("--explain and --report take at most " + MAX_EXPLAINED + " sequences, got " + inputs.size()
                     + "; pick some with --row N or fewer --review values");
-        }
-        if (exportTo != null) {
-            throw new InvalidInputException("--export with several sequences streams them without --explain or --report; "
-                    + "run the two separately");
         }
     }
 
@@ -304,11 +326,7 @@ public final class ProbeCommand implements Callable<Integer> {
 
     /** The chosen row of a token file: {@code raw} {@code [B][n]} as read, {@code fitted} {@code [B][L]}. */
     private ProbeInput rowInput(int[][] raw, int[][] fitted) {
-        int r = row == null ? 0 : row;
-        if (r < 0 || r >= fitted.length) {
-            throw new InvalidInputException("--row " + r + " does not exist: " + tokensFile.getFileName() + " has " + fitted.length
-                    + (fitted.length == 1 ? " row (0)" : " rows (0.." + (fitted.length - 1) + ")"));
-        }
+        int r = row == null ? 0 : row;   // checked by checkRow
         ProbeInput given = ProbeInput.ofTokens("row " + r + " of " + tokensFile.getFileName(), raw[r], 0);
         return new ProbeInput(given.origin(), fitted[r], given.label(), given.originalLength(), List.of());
     }

@@ -145,6 +145,9 @@ class ProbeCommandTest {
     @Test
     void userMistakesEndWithOneLineAndExitCode2() throws IOException {
         Path notAFolder = Files.writeString(tmp.resolve("file.txt"), "x");
+        Path shortRows = tmp.resolve("short.npy");   // [3, 5]: fitting them would print a padding note
+        Npy.write(Nd4j.createFromArray(new int[][]{{1, 14, 22, 16, 43}, {1, 2, 3, 4, 5}, {1, 9, 8, 7, 6}}), shortRows);
+        Path png = tmp.resolve("h.png");
         String[][] cases = {
                 {MODEL, "--review", "5000"},
                 {MODEL, "--review", "-1"},
@@ -162,6 +165,12 @@ class ProbeCommandTest {
                 {TestData.fixtures().get(0).h5().toString(), "--review", "0"},
                 {MODEL, "--review", "zero"},
                 {MODEL, "--review", "0", "--heatmap", tmp.toString()},
+                {MODEL, "--tokens-file", shortRows.toString(), "--row", "9"},
+                {MODEL, "--tokens-file", shortRows.toString(), "--heatmap", png.toString()},
+                {MODEL, "--tokens-file", shortRows.toString(), "--explain", "--heatmap", png.toString()},
+                {MODEL, "--tokens-file", shortRows.toString(), "--explain", "--export", tmp.resolve("e").toString()},
+                {MODEL, "--review", "0,1", "--explain", "--heatmap", png.toString()},
+                {MODEL, "--review", "0,1", "--report", tmp.resolve("r.html").toString(), "--export", tmp.resolve("e").toString()},
         };
         String[] expected = {
                 "error: review 5000 does not exist: the data in " + Imdb.DIR + " has 1000 reviews (0..999)",
@@ -180,6 +189,12 @@ class ProbeCommandTest {
                 "error: --review needs the review files python-export/export_reviews.py writes",
                 "error: Invalid value for option '--review' (N[,N...]): 'zero' is not an int",
                 "error: --heatmap " + tmp + " is a folder; expected a file name such as heads.png",
+                "error: --row 9 does not exist: short.npy has 3 rows (0..2)",
+                "error: --heatmap draws one sequence, but short.npy holds 3; pick one with --row N",
+                "error: --heatmap draws one sequence, but short.npy holds 3; pick one with --row N",
+                "error: --export with several sequences streams them without --explain or --report, but short.npy holds 3",
+                "error: --heatmap draws one sequence, but --review 0,1 names 2; give one --review for them",
+                "error: --export with several sequences streams them without --explain or --report, but --review 0,1 names 2",
         };
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < cases.length; i++) {
@@ -190,6 +205,7 @@ class ProbeCommandTest {
             }
         }
         assertEquals(List.of(), failures);
+        assertTrue(Files.notExists(png) && Files.notExists(tmp.resolve("e")) && Files.notExists(tmp.resolve("r.html")), "nothing written");
     }
 
     @Test
