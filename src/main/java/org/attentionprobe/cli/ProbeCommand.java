@@ -122,7 +122,7 @@ public final class ProbeCommand implements Callable<Integer> {
     CorpusArgs corpusArgs = new CorpusArgs();
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "" + BatchRunner.DEFAULT_BATCH,
-            description = "sequences per model run with --tokens-file and in corpus runs (default: ${DEFAULT-VALUE})")
+            description = "sequences per model run (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     /** Sequences one --explain or --report run takes at most. */
@@ -172,16 +172,17 @@ public final class ProbeCommand implements Callable<Integer> {
                         BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
                         return Main.OK;
                     }
-                    inputs = allRows(fileRows, fitted);
+                    inputs = allRows(fileRows, fitted, padId);
                 } else {
-                    inputs = List.of(rowInput(fileRows, fitted));
+                    int r = row == null ? 0 : row;   // checked by checkRow
+                    inputs = List.of(ProbeInput.ofFileRow(tokensFile.getFileName().toString(), r, fileRows[r], fitted[r], padId));
                 }
             }
             if (inputs == null) {
                 inputs = List.of(probe.textInput(text));
             }
             checkExplainedCount(inputs);
-            List<ProbeResult> results = probe.run(inputs);
+            List<ProbeResult> results = probe.run(inputs, batchSize);
             List<String> classNames = probe.classNames();   // [classCount]: a sigmoid output has two
             List<Explanation> explanations = explainArgs.active()
                     ? ExplainStep.explain(m, results, explainArgs.explainedClass(classNames), explainArgs.options(padId))
@@ -315,20 +316,13 @@ public final class ProbeCommand implements Callable<Integer> {
     }
 
     /** Every row of a token file: {@code raw} {@code [B][n]} as read, {@code fitted} {@code [B][L]}. */
-    private List<ProbeInput> allRows(int[][] raw, int[][] fitted) {
+    private List<ProbeInput> allRows(int[][] raw, int[][] fitted, int padId) {
+        String fileName = tokensFile.getFileName().toString();
         List<ProbeInput> rows = new ArrayList<>();
         for (int r = 0; r < fitted.length; r++) {
-            ProbeInput given = ProbeInput.ofTokens("row " + r + " of " + tokensFile.getFileName(), raw[r], 0);
-            rows.add(new ProbeInput(given.origin(), fitted[r], given.label(), given.originalLength(), List.of()));
+            rows.add(ProbeInput.ofFileRow(fileName, r, raw[r], fitted[r], padId));
         }
         return rows;
-    }
-
-    /** The chosen row of a token file: {@code raw} {@code [B][n]} as read, {@code fitted} {@code [B][L]}. */
-    private ProbeInput rowInput(int[][] raw, int[][] fitted) {
-        int r = row == null ? 0 : row;   // checked by checkRow
-        ProbeInput given = ProbeInput.ofTokens("row " + r + " of " + tokensFile.getFileName(), raw[r], 0);
-        return new ProbeInput(given.origin(), fitted[r], given.label(), given.originalLength(), List.of());
     }
 
     /** Writes the requested files, then prints the report (text or JSON) with the explanation if any; notes go to stderr. */

@@ -178,11 +178,15 @@ public final class ModelGraph implements AutoCloseable {
         int[] flat = isPlainInt32(tokenIds) ? tokenIds.data().asInt() : tokenIds.castTo(DataType.INT32).dup('c').data().asInt();
         for (int i = 0; i < flat.length; i++) {
             if (flat[i] < 0 || flat[i] >= vocab) {
-                throw new InvalidInputException("token id " + flat[i] + " at row " + (i / length) + ", position " + (i % length)
-                        + (flat[i] < 0 ? " is negative" : " is not below the vocabulary size " + vocab)
-                        + "; expected ids in [0, " + vocab + ")");
+                throw badTokenId(flat[i], vocab, "at row " + (i / length) + ", position " + (i % length));
             }
         }
+    }
+
+    /** The one message for an id outside {@code [0, vocab)}; {@code where} places it, e.g. {@code at row 1, position 7}. */
+    public static InvalidInputException badTokenId(int id, long vocab, String where) {
+        return new InvalidInputException("token id " + id + " " + where + " "
+                + (id < 0 ? "is negative" : "is not below the model's vocabulary size " + vocab) + "; expected ids in [0, " + vocab + ")");
     }
 
     /** An int32 array that is its whole buffer in c order: its ids can be read without a native copy. */

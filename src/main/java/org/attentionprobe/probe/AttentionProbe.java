@@ -3,6 +3,8 @@ package org.attentionprobe.probe;
 import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.ModelOutput;
 import org.attentionprobe.TransformerModel;
+import org.attentionprobe.graph.BatchRunner;
+import org.attentionprobe.graph.ModelGraph;
 import org.attentionprobe.graph.ModelSummary;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -24,9 +26,6 @@ import java.util.Optional;
  * }</pre>
  */
 public final class AttentionProbe {
-    /** Sequences per model run. */
-    static final int BATCH = 32;
-
     private final TransformerModel model;
     private final ReviewFolder data;           // null without review files
     private final List<String> classNames;     // [C]
@@ -135,9 +134,7 @@ public final class AttentionProbe {
         int[] ids = input.ids();
         for (int i = Math.max(0, ids.length - length); i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab) {
-                throw new InvalidInputException("token id " + ids[i] + " (item " + (i + 1) + " of " + input.origin() + ") "
-                        + (ids[i] < 0 ? "is negative" : "is not below the model's vocabulary size " + vocab)
-                        + "; expected ids in [0, " + vocab + ")");
+                throw ModelGraph.badTokenId(ids[i], vocab, "(item " + (i + 1) + " of " + input.origin() + ")");
             }
         }
     }
@@ -154,11 +151,19 @@ public final class AttentionProbe {
         return run(List.of(input)).get(0);
     }
 
-    /** Runs sequences in batches; results in the same order. */
+    /** Runs sequences in batches of {@link BatchRunner#DEFAULT_BATCH}; results in the same order. */
     public List<ProbeResult> run(List<ProbeInput> inputs) {
+        return run(inputs, BatchRunner.DEFAULT_BATCH);
+    }
+
+    /** Runs sequences {@code batchSize} per model run; results in the same order. */
+    public List<ProbeResult> run(List<ProbeInput> inputs, int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+        }
         List<ProbeResult> out = new ArrayList<>(inputs.size());
-        for (int start = 0; start < inputs.size(); start += BATCH) {
-            List<ProbeInput> chunk = inputs.subList(start, Math.min(inputs.size(), start + BATCH));
+        for (int start = 0; start < inputs.size(); start += batchSize) {
+            List<ProbeInput> chunk = inputs.subList(start, Math.min(inputs.size(), start + batchSize));
             List<TokenSequence> sequences = chunk.stream().map(this::fit).toList();
             int[][] ids = sequences.stream().map(TokenSequence::ids).toArray(int[][]::new);  // [B][L]
             ModelOutput result = model.run(ids);

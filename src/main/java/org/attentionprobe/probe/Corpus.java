@@ -71,10 +71,8 @@ public final class Corpus {
      * {@code [N][n]} as read (for each row's length before truncation).
      */
     public static Corpus rows(String fileName, int[][] raw, int[][] fitted, int padId) {
-        return new Corpus("rows 0.." + (fitted.length - 1) + " of " + fileName, 0, fitted.length, false, i -> {
-            ProbeInput given = ProbeInput.ofTokens("row " + i + " of " + fileName, raw[i], padId);
-            return new ProbeInput(given.origin(), fitted[i], given.label(), given.originalLength(), List.of());
-        });
+        return new Corpus("rows 0.." + (fitted.length - 1) + " of " + fileName, 0, fitted.length, false,
+                i -> ProbeInput.ofFileRow(fileName, i, raw[i], fitted[i], padId));
     }
 
     /** How many sequences. */

@@ -26,4 +26,13 @@ public record ProbeInput(String origin, int[] ids, OptionalInt label, int origin
         }
         return new ProbeInput(origin, ids, OptionalInt.empty(), real, List.of());
     }
+
+    /**
+     * Row {@code row} of a token file: {@code raw} {@code [n]} as read (its non-padding ids count as the original
+     * length), {@code fitted} {@code [L]} the same row padded or truncated to the model's length.
+     */
+    public static ProbeInput ofFileRow(String fileName, int row, int[] raw, int[] fitted, int padId) {
+        ProbeInput given = ofTokens("row " + row + " of " + fileName, raw, padId);
+        return new ProbeInput(given.origin(), fitted, given.label(), given.originalLength(), List.of());
+    }
 }

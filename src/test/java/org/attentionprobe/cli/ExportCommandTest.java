@@ -79,7 +79,7 @@ class ExportCommandTest {
                 {"verify", model.toString(), "--reference", tmp.resolve("none.npz").toString()},
         };
         String[] expected = {
-                "token id 500 at row 0, position 199 is not below the vocabulary size 500",
+                "token id 500 at row 0, position 199 is not below the model's vocabulary size 500",
                 "holds non-integer values",
                 "is not a numpy .npy file",
                 "token file not found",

@@ -91,7 +91,7 @@ class TokenFileErrorsTest {
         assertOneLineError(npy("negative.npy", "<i4", false, "(1, 3)", ints(1, -4, 2)),
                 "token id -4 at row 0, position 198 is negative; expected ids in [0, 500)");
         assertOneLineError(npy("too-big.npy", "<i4", false, "(1, 3)", ints(1, 500, 2)),
-                "token id 500 at row 0, position 198 is not below the vocabulary size 500; expected ids in [0, 500)");
+                "token id 500 at row 0, position 198 is not below the model's vocabulary size 500; expected ids in [0, 500)");
     }
 
     @Test

@@ -129,7 +129,7 @@ class ImportErrorsTest {
             tokens[1][7] = 502;
             tokens[1][9] = 9999;
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> m.run(tokens));
-            assertEquals("token id 502 at row 1, position 7 is not below the vocabulary size 502; expected ids in [0, 502)", e.getMessage());
+            assertEquals("token id 502 at row 1, position 7 is not below the model's vocabulary size 502; expected ids in [0, 502)", e.getMessage());
         }
     }
 

@@ -63,12 +63,12 @@ class AttentionProbeTest {
     }
 
     @Test
-    void eightReviewsInOneRunMatchKerasWithLabelsAndCuts() {
+    void eightReviewsInRunsOfThreeMatchKerasWithLabelsAndCuts() {
         List<ProbeInput> inputs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             inputs.add(probe.reviewInput(i));
         }
-        List<ProbeResult> results = probe.run(inputs);
+        List<ProbeResult> results = probe.run(inputs, 3);   // runs of 3, 3 and 2
         var ref = Imdb.reference();
         for (int i = 0; i < 8; i++) {
             ProbeResult r = results.get(i);
