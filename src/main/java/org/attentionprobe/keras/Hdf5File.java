@@ -269,19 +269,6 @@ public final class Hdf5File implements AutoCloseable {
         }
     }
 
-    /** The shape of a dataset, e.g. {@code [32, 2, 32]}; {@code []} for a scalar. */
-    public long[] shape(String datasetPath) {
-        requireDataset(datasetPath);
-        synchronized (LOCK) {
-            long dset = check(H5Dopen2(fileId, datasetPath, H5P_DEFAULT), "open dataset", datasetPath);
-            try {
-                return shapeOf(dset, datasetPath);
-            } finally {
-                H5Dclose(dset);
-            }
-        }
-    }
-
     private long[] shapeOf(long dset, String datasetPath) {
         long space = check(H5Dget_space(dset), "read the shape of", datasetPath);
         try {
@@ -299,8 +286,8 @@ public final class Hdf5File implements AutoCloseable {
         }
     }
 
-    /** A numeric dataset converted to float32 by HDF5, in row-major (C) order. */
-    public float[] readFloats(String datasetPath) {
+    /** A numeric dataset as weight {@code name}: its shape and its values converted to float32 by HDF5, in row-major (C) order. */
+    public Weight readWeight(String datasetPath, String name) {
         requireDataset(datasetPath);
         synchronized (LOCK) {
             long dset = check(H5Dopen2(fileId, datasetPath, H5P_DEFAULT), "open dataset", datasetPath);
@@ -331,14 +318,13 @@ public final class Hdf5File implements AutoCloseable {
                             + fileSize + " (it was cut short)");
                 }
                 float[] out = new float[(int) count];
-                if (count == 0) {
-                    return out;
+                if (count > 0) {
+                    try (FloatPointer buf = new FloatPointer(count)) {
+                        check(H5Dread(dset, H5T_NATIVE_FLOAT_g(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "read", datasetPath);
+                        buf.get(out);
+                    }
                 }
-                try (FloatPointer buf = new FloatPointer(count)) {
-                    check(H5Dread(dset, H5T_NATIVE_FLOAT_g(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "read", datasetPath);
-                    buf.get(out);
-                }
-                return out;
+                return new Weight(name, dims, out);
             } finally {
                 if (type >= 0) {
                     H5Tclose(type);

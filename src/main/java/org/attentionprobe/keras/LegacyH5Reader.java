@@ -84,7 +84,7 @@ public final class LegacyH5Reader {
                 continue;
             }
             try {
-                list.add(new Weight(weightName, file.shape(dataset), file.readFloats(dataset)));
+                list.add(file.readWeight(dataset, weightName));
             } catch (BrokenModelException e) {
                 problems.add(withoutFileName(e.getMessage(), file.path().getFileName().toString()));
             }

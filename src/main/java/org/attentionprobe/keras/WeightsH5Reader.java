@@ -161,7 +161,7 @@ public final class WeightsH5Reader {
         if (file.isGroup(group + "/vars")) {
             for (String index : variableIndices(group + "/vars")) {
                 String dataset = group + "/vars/" + index;
-                out.add(new Weight(name + "/vars/" + index, file.shape(dataset), file.readFloats(dataset)));
+                out.add(file.readWeight(dataset, name + "/vars/" + index));
             }
         }
         List<String> attributes = file.children(group).stream().filter(c -> !c.equals("vars") && file.isGroup(group + "/" + c)).toList();
