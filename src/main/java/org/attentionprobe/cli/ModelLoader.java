@@ -49,8 +49,8 @@ final class ModelLoader {
         return new Pending(model, options, read);
     }
 
-    /** A model being read. */
-    static final class Pending {
+    /** A model being read; closing it before {@link #open} stops the read. */
+    static final class Pending implements AutoCloseable {
         private final Path model;
         private final LoadOptions options;
         private final IsolatedRead read;   // null: read in this JVM
@@ -71,6 +71,13 @@ final class ModelLoader {
                 err.println("warning: " + nonFinite.warning());
             }
             return m;
+        }
+
+        @Override
+        public void close() {
+            if (read != null) {
+                read.close();
+            }
         }
     }
 }

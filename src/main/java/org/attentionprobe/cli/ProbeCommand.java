@@ -142,7 +142,12 @@ public final class ProbeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         checkOptions();
         FilePreflight.requireReadableFile(model, "model file");
-        ModelLoader.Pending pending = loader.begin(model, modelOptions.toLoadOptions());   // reads while the inputs load
+        try (ModelLoader.Pending pending = loader.begin(model, modelOptions.toLoadOptions())) {   // reads while the inputs load
+            return run(pending, out, err);
+        }
+    }
+
+    private int run(ModelLoader.Pending pending, PrintWriter out, PrintWriter err) {
         ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
         int padId = data == null ? 0 : data.meta().padId();
         int[][] fileRows = tokensFile == null ? null : Sequences.readNpy(tokensFile);

@@ -63,7 +63,8 @@ public final class VerifyCommand implements Callable<Integer> {
         FilePreflight.requireReadableFile(reference, "reference file");
         var ref = Npy.readNpz(reference);
         PrintWriter out = spec.commandLine().getOut();
-        try (TransformerModel m = loader.begin(model, modelOptions.toLoadOptions()).open(spec.commandLine().getErr())) {
+        try (ModelLoader.Pending pending = loader.begin(model, modelOptions.toLoadOptions());
+             TransformerModel m = pending.open(spec.commandLine().getErr())) {
             List<ParityCheck.Diff> diffs = ParityCheck.run(m, ref, atol, hiddenAtol);
             out.printf("%s (%s, Keras %s) against %s (%d inputs)%n", model.getFileName(), m.summary().format(),
                     m.summary().kerasVersion(), reference.getFileName(), ref.get("x").size(0));

@@ -50,10 +50,12 @@ import java.util.stream.Stream;
  * SavedModel saved = read.await().orElseGet(() -> ModelFiles.read(file, options));         // empty: no child JVM
  * }</pre>
  *
+ * A caller that stops before {@code await()} (its own input was wrong) closes it, which stops the child at once.
+ *
  * When no child JVM can be started (no {@code java} executable, no temporary folder, a JVM that refuses its
  * options), {@link #await()} is empty and the caller reads in-process, as it would without this class.
  */
-public final class IsolatedRead {
+public final class IsolatedRead implements AutoCloseable {
     /** Time for the child to start and read a small file; larger files add a second per 50 MB. */
     public static final Duration BASE_TIMEOUT = Duration.ofSeconds(10);
     private static final long BYTES_PER_SECOND = 50L << 20;
@@ -181,12 +183,21 @@ public final class IsolatedRead {
         } catch (ExecutionException e) {
             throw new IllegalStateException("reading " + model + " in a child JVM failed", e.getCause());
         } finally {
-            stop();
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException e) {
-                // the JVM is shutting down: the hook runs and finds nothing left to do
-            }
+            close();
+        }
+    }
+
+    /** Stops the child if it still runs (a caller that gave up before {@link #await()}) and removes its files; idempotent. */
+    @Override
+    public void close() {
+        if (process == null) {
+            return;
+        }
+        stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs and finds nothing left to do
         }
     }
 

@@ -124,6 +124,27 @@ class IsolatedReadTest {
     }
 
     @Test
+    void aReadClosedBeforeAwaitStopsTheChildAndRemovesItsFolder() throws IOException {
+        Path temp = Files.createDirectories(tmp.resolve("temp"));
+        IsolatedRead read = IsolatedRead.start(TestData.IMDB.resolve("model.h5"), LoadOptions.defaults(), TIMEOUT, temp);
+        List<ProcessHandle> children = childrenIn(temp);
+        assertEquals(1, children.size(), "one child JVM reads the file");
+        read.close();   // as a command does when its own input turns out wrong before the model is needed
+        assertTrue(children.stream().noneMatch(ProcessHandle::isAlive), "the child is stopped");
+        try (Stream<Path> left = Files.list(temp)) {
+            assertEquals(List.of(), left.toList(), "the child's folder is removed");
+        }
+        read.close();   // closing twice is harmless
+    }
+
+    /** The live child processes of this JVM started with their files in {@code folder}. */
+    private static List<ProcessHandle> childrenIn(Path folder) {
+        String marker = "-Djava.io.tmpdir=" + folder.toAbsolutePath();
+        return ProcessHandle.current().children()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false)).toList();
+    }
+
+    @Test
     void theCommandLineStartsItsChildFromARelativeClassPathAsJavaJarGivesIt() throws Exception {
         // java -jar target/probe.jar gives java.class.path "target/probe.jar"; the child runs in a temporary folder,
         // here one deeper than the command's folder, so the relative entries would not resolve there
