@@ -56,6 +56,22 @@ public final class NativeBackend {
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
     }
 
+    /** The process-wide thread settings {@link #setOpThreads} changes, to put back when a parallel run ends. */
+    public record OpThreads(int maxThreads, int maxMasterThreads, int blasThreads) {
+        /** The settings now. */
+        public static OpThreads current() {
+            return new OpThreads(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads(),
+                    Nd4j.factory().blas().getMaxThreads());
+        }
+
+        /** Puts these settings back (the calling thread's OpenMP setting is left as it is). */
+        public void restore() {
+            Nd4j.getEnvironment().setMaxThreads(maxThreads);
+            Nd4j.getEnvironment().setMaxMasterThreads(maxMasterThreads);
+            Nd4j.factory().blas().setMaxThreads(blasThreads);
+        }
+    }
+
     /**
      * Asks glibc to give freed native memory back to the system ({@code malloc_trim}, through JavaCPP, whose
      * method for it is private in 1.5.7). Best effort: does nothing where that is not possible.

@@ -105,6 +105,15 @@ public final class CorpusRun {
     }
 
     private void run(Consumer<ReviewSummary> sink, IntConsumer progress) {
+        NativeBackend.OpThreads before = NativeBackend.OpThreads.current();   // the workers set 1 op thread each
+        try {
+            runPool(sink, progress);
+        } finally {
+            before.restore();
+        }
+    }
+
+    private void runPool(Consumer<ReviewSummary> sink, IntConsumer progress) {
         AtomicInteger names = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "corpus-worker-" + names.getAndIncrement());
@@ -172,7 +181,7 @@ public final class CorpusRun {
     }
 
     private Worker newWorker() {
-        NativeBackend.setOpThreads(1);   // OpenMP's thread count is per thread
+        NativeBackend.setOpThreads(1);   // one op thread per runner; run() puts the process-wide settings back
         Worker w = new Worker(model.newRunner(), new float[square(model.summary().sequenceLength())]);
         synchronized (workers) {
             workers.add(w);

@@ -2,6 +2,7 @@ package org.attentionprobe.probe;
 
 import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.TransformerModel;
+import org.attentionprobe.graph.NativeBackend;
 import org.attentionprobe.testing.Imdb;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,6 +124,20 @@ class CorpusRunTest {
                 assertEquals(a.heads().get(h).entropy(), b.heads().get(h).entropy(), 0.0);
                 assertArrayEquals(a.heads().get(h).received(), b.heads().get(h).received());
             }
+        }
+    }
+
+    @Test
+    void aRunPutsBackTheProcessWideOpThreadsItsWorkersChanged() {
+        NativeBackend.OpThreads original = NativeBackend.OpThreads.current();
+        try {
+            NativeBackend.setOpThreads(2);
+            NativeBackend.OpThreads before = NativeBackend.OpThreads.current();
+            assertEquals(2, before.blasThreads(), "OpenBLAS takes 2 threads (libnd4j's own limit only falls below OMP_NUM_THREADS)");
+            run(Corpus.reviews(probe.data().orElseThrow().reviews(), 0, 9), CorpusRun.Options.defaults(heads).withBatch(4).withThreads(2));
+            assertEquals(before, NativeBackend.OpThreads.current(), "the workers' setting of 1 op thread stays with them");
+        } finally {
+            original.restore();
         }
     }
 
