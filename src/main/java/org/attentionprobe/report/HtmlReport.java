@@ -47,7 +47,7 @@ public final class HtmlReport {
      */
     public static String render(String title, List<String> about, List<HtmlReview> reviews) {
         if (reviews.isEmpty()) {
-            throw new IllegalArgumentException("report data: no sequence to report");
+            throw new IllegalArgumentException("report data: expected at least one sequence to report, got none");
         }
         ObjectNode root = MAPPER.createObjectNode();
         root.put("title", title);
