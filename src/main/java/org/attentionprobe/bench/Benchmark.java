@@ -2,9 +2,6 @@ package org.attentionprobe.bench;
 
 import org.attentionprobe.TransformerModel;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * The measurements of {@code probe bench}: each configuration warmed up, then timed in {@code runs} runs
  * whose median is reported with its spread.
@@ -61,13 +58,5 @@ public record Benchmark(TransformerModel model, double seconds, int runs, double
             return new Result(config, Stats.median(rates), Stats.min(rates), Stats.max(rates), Stats.median(cpu),
                     t.runnerBytes(), ProcessInfo.statusBytes("VmRSS"));
         }
-    }
-
-    public List<Result> measureAll(List<Config> configs) throws Exception {
-        List<Result> out = new ArrayList<>();
-        for (Config c : configs) {
-            out.add(measure(c));
-        }
-        return out;
     }
 }

@@ -68,12 +68,17 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        requirePositive(threads, "--threads");
-        requirePositive(batch, "--batch");
-        requirePositive(runs - 4, "--runs minus 4 (at least 5 runs)");
-        if (!(seconds > 0) || !(warmUp >= 0)) {
-            throw new ParameterException(spec.commandLine(), "--seconds must be positive and --warm-up not negative, got "
-                    + seconds + " and " + warmUp);
+        requireAtLeast(1, threads, "--threads");
+        requireAtLeast(1, batch, "--batch");
+        requireAtLeast(5, runs, "--runs"); // Benchmark reports a median with its spread
+        for (int b : sweep) {
+            requireAtLeast(1, b, "--sweep batch sizes");
+        }
+        if (!(seconds > 0)) {
+            throw new ParameterException(spec.commandLine(), "--seconds must be more than 0, got " + seconds);
+        }
+        if (!(warmUp >= 0)) {
+            throw new ParameterException(spec.commandLine(), "--warm-up must be 0 or more seconds, got " + warmUp);
         }
         PrintWriter out = spec.commandLine().getOut();
         String loadBefore = ProcessInfo.loadAverage();
@@ -113,7 +118,6 @@ public final class BenchCommand implements Callable<Integer> {
                 configs.add(new Config("corpus, threads inside ops", batch, 1, threads));
             }
             for (int b : sweep) {
-                requirePositive(b, "--sweep");
                 configs.add(new Config("sweep, 1 thread", b, 1, 1));
                 if (threads > 1) {
                     configs.add(new Config("sweep, " + threads + " runners", b, threads, 1));
@@ -171,9 +175,10 @@ public final class BenchCommand implements Callable<Integer> {
         return names;
     }
 
-    private void requirePositive(int v, String what) {
-        if (v < 1) {
-            throw new ParameterException(spec.commandLine(), what + " must be at least 1, got " + v);
+    /** A one-line usage error naming the option, the least it accepts and the value given. */
+    private void requireAtLeast(int least, int v, String option) {
+        if (v < least) {
+            throw new ParameterException(spec.commandLine(), option + " must be at least " + least + ", got " + v);
         }
     }
 

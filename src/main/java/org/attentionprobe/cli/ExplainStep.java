@@ -1,6 +1,5 @@
 package org.attentionprobe.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.TransformerModel;
@@ -8,6 +7,7 @@ import org.attentionprobe.explain.Attributions;
 import org.attentionprobe.explain.ExplainOptions;
 import org.attentionprobe.explain.Explanation;
 import org.attentionprobe.graph.ModelSummary;
+import org.attentionprobe.io.Json;
 import org.attentionprobe.probe.ProbeResult;
 import org.attentionprobe.report.ExplanationJson;
 import org.attentionprobe.report.ExplanationText;
@@ -43,7 +43,7 @@ final class ExplainStep {
     static void printMany(Path modelFile, ModelSummary summary, List<ProbeResult> results, List<Explanation> explanations,
                           List<String> classNames, boolean keepPadding, boolean json, PrintWriter out) {
         if (json) {
-            ObjectNode root = new ObjectMapper().createObjectNode();
+            ObjectNode root = Json.MAPPER.createObjectNode();
             ArrayNode sequences = null;
             for (int i = 0; i < results.size(); i++) {
                 ObjectNode tree = JsonReport.tree(ProbeReport.of(modelFile, summary, results.get(i), List.of(), keepPadding));

@@ -1,5 +1,6 @@
 package org.attentionprobe.cli;
 
+import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.ProbeException;
 import org.attentionprobe.graph.NativeBackend;
 import picocli.CommandLine;
@@ -22,7 +23,16 @@ public final class Main {
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");   // heatmaps are drawn off-screen
         NativeBackend.select(); // before ND4J loads its natives
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), mainLoader()));
+        PrintWriter err = new PrintWriter(System.err, true);
+        ModelLoader loader;
+        try {
+            loader = mainLoader();
+        } catch (InvalidInputException e) {
+            err.println("error: " + e.getMessage());
+            System.exit(BAD_INPUT);
+            return;
+        }
+        System.exit(run(args, new PrintWriter(System.out, true), err, loader));
     }
 
     /**
@@ -33,12 +43,23 @@ public final class Main {
         if ("false".equalsIgnoreCase(System.getProperty("probe.isolatedRead"))) {
             return ModelLoader.inProcess();
         }
-        String seconds = System.getProperty("probe.readTimeout");
-        try {
-            return ModelLoader.isolated(seconds == null ? null : Duration.ofSeconds(Math.max(1, Long.parseLong(seconds.strip()))));
-        } catch (NumberFormatException e) {
-            return ModelLoader.isolated(null);
+        return ModelLoader.isolated(readTimeout(System.getProperty("probe.readTimeout")));
+    }
+
+    /** The value of {@code -Dprobe.readTimeout}: null when not set (by file size), else whole seconds, 1 or more. */
+    static Duration readTimeout(String seconds) {
+        if (seconds == null) {
+            return null;
         }
+        try {
+            long s = Long.parseLong(seconds.strip());
+            if (s >= 1) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // not a whole number: refused below, like a number below 1
+        }
+        throw new InvalidInputException("-Dprobe.readTimeout must be a whole number of seconds, 1 or more, got \"" + seconds + "\"");
     }
 
     /** Runs the command line with the given streams and returns the exit code (for tests: models are read in this JVM). */

@@ -39,11 +39,6 @@ public final class BatchRunner implements AutoCloseable {
         this.outputs = List.copyOf(outputs);
     }
 
-    /** The result names each run returns, in order. */
-    public List<String> outputs() {
-        return outputs;
-    }
-
     /**
      * Runs a batch of token ids.
      *

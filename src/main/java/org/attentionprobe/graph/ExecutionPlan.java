@@ -34,7 +34,6 @@ import java.util.Map;
  * <p>Not thread-safe: one plan per thread. Results are the plan's own arrays, overwritten by the next run.
  */
 final class ExecutionPlan implements AutoCloseable {
-    private final int batch;
     private final INDArray tokens;             // int32 [B, L], the token placeholder's buffer
     private final List<Step> steps;
     private final Map<String, INDArray> results; // requested name -> array written by a step (or a constant)
@@ -52,11 +51,10 @@ final class ExecutionPlan implements AutoCloseable {
         }
     }
 
-    private ExecutionPlan(int batch, INDArray tokens, List<Step> steps, Map<String, INDArray> results, List<OpContext> contexts,
+    private ExecutionPlan(INDArray tokens, List<Step> steps, Map<String, INDArray> results, List<OpContext> contexts,
                           List<DataBuffer> buffers, long bytes) {
         this.buffers = buffers;
         this.bytes = bytes;
-        this.batch = batch;
         this.tokens = tokens;
         this.steps = steps;
         this.results = results;
@@ -75,18 +73,14 @@ final class ExecutionPlan implements AutoCloseable {
     }
 
     /** Called by {@link PlanCompiler} once everything is laid out. */
-    static ExecutionPlan of(int batch, INDArray tokens, List<DifferentialFunction> ops, List<OpContext> contexts,
+    static ExecutionPlan of(INDArray tokens, List<DifferentialFunction> ops, List<OpContext> contexts,
                             Map<String, INDArray> results, List<DataBuffer> buffers, long bytes) {
         List<Step> steps = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             steps.add(new Step(ops.get(i), contexts.get(i)));
         }
-        return new ExecutionPlan(batch, tokens, List.copyOf(steps), java.util.Collections.unmodifiableMap(results), contexts,
+        return new ExecutionPlan(tokens, List.copyOf(steps), java.util.Collections.unmodifiableMap(results), contexts,
                 buffers, bytes);
-    }
-
-    int batch() {
-        return batch;
     }
 
     /** Runs the ops on {@code tokenIds} (int32 {@code [B, L]}, already checked); returns the plan's result arrays. */

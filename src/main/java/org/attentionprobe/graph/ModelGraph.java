@@ -146,7 +146,7 @@ public final class ModelGraph implements AutoCloseable {
     public SDVariable variable(String name) {
         SDVariable v = named.get(name);
         if (v == null) {
-            throw new IllegalArgumentException("no result named " + name + "; this graph has " + named.keySet());
+            throw new IllegalArgumentException("no result named \"" + name + "\"; expected one of " + named.keySet());
         }
         return v;
     }

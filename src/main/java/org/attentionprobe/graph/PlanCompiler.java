@@ -117,7 +117,7 @@ final class PlanCompiler {
             release(value); // SameDiff's values for this batch size: only their shapes were needed
         }
         NativeBackend.trimMemory();
-        return ExecutionPlan.of(batch, tokens, fns, contexts, results, List.copyOf(buffers), bytes);
+        return ExecutionPlan.of(tokens, fns, contexts, results, List.copyOf(buffers), bytes);
     }
 
     /** The ops the results depend on, in the graph's order (topological: mappers add ops forward). */

@@ -3,6 +3,7 @@ package org.attentionprobe.keras;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.InvalidInputException;
 import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.io.Json;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -98,11 +99,11 @@ public final class ArchitectureInference {
 
         List<LayerSpec> specs = new ArrayList<>();
         String input = unique("input_layer");
-        ObjectNode inputConfig = KerasJson.MAPPER.createObjectNode();
+        ObjectNode inputConfig = Json.MAPPER.createObjectNode();
         inputConfig.putArray("batch_input_shape").addNull().add(maxlen);
         inputConfig.put("dtype", "float32");
         specs.add(new LayerSpec(input, "InputLayer", inputConfig, List.of()));
-        ObjectNode embeddingConfig = KerasJson.MAPPER.createObjectNode();
+        ObjectNode embeddingConfig = Json.MAPPER.createObjectNode();
         embeddingConfig.put("maxlen", maxlen).put("vocab_size", vocab).put("embed_dim", embed);
         specs.add(new LayerSpec(embedding, "TokenAndPositionEmbedding", embeddingConfig, List.of(input)));
         String previous = embedding;
@@ -112,12 +113,12 @@ public final class ArchitectureInference {
             previous = block;
         }
         String pooling = unique("global_average_pooling1d");
-        specs.add(new LayerSpec(pooling, "GlobalAveragePooling1D", KerasJson.MAPPER.createObjectNode(), List.of(previous)));
+        specs.add(new LayerSpec(pooling, "GlobalAveragePooling1D", Json.MAPPER.createObjectNode(), List.of(previous)));
         previous = pooling;
         for (int i = 0; i < dense.size(); i++) {
             long units = layers.get(dense.get(i)).get(0).shape()[1];
             String activation = i < dense.size() - 1 ? "relu" : units == 1 ? "sigmoid" : "softmax";
-            ObjectNode denseConfig = KerasJson.MAPPER.createObjectNode();
+            ObjectNode denseConfig = Json.MAPPER.createObjectNode();
             denseConfig.put("units", units).put("activation", activation);
             specs.add(new LayerSpec(dense.get(i), "Dense", denseConfig, List.of(previous)));
             previous = dense.get(i);
@@ -157,7 +158,7 @@ public final class ArchitectureInference {
             throw unsupported("block " + block + " should start with an attention query kernel (" + embed + ", H, key_dim) or ("
                     + embed + ", " + embed + "), it starts with " + query);
         }
-        ObjectNode config = KerasJson.MAPPER.createObjectNode();
+        ObjectNode config = Json.MAPPER.createObjectNode();
         config.put("embed_dim", embed).put("num_heads", heads).put("ff_dim", ffKernel.shape()[1]);
         return config;
     }

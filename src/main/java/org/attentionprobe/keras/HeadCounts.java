@@ -2,6 +2,7 @@ package org.attentionprobe.keras;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.io.Json;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +45,7 @@ final class HeadCounts {
                 }
                 layers.add(layer);
             } else {
-                ObjectNode completed = layer.config().isObject() ? ((ObjectNode) layer.config()).deepCopy() : KerasJson.MAPPER.createObjectNode();
+                ObjectNode completed = layer.config().isObject() ? ((ObjectNode) layer.config()).deepCopy() : Json.MAPPER.createObjectNode();
                 completed.put("num_heads", heads.getAsInt());
                 layers.add(new LayerSpec(layer.name(), layer.className(), completed, layer.inbound()));
             }

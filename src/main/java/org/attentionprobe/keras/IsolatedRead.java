@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -130,7 +129,7 @@ public final class IsolatedRead implements AutoCloseable {
             p.getOutputStream().close();
             return new IsolatedRead(model, options, timeout, p, workDir);
         } catch (IOException | UncheckedIOException | SecurityException | UnsupportedOperationException e) {
-            deleteRecursively(workDir);
+            TempFolders.deleteRecursively(workDir);
             return new IsolatedRead(model, options, timeout, null, null);
         }
     }
@@ -277,7 +276,7 @@ public final class IsolatedRead implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        deleteRecursively(workDir);
+        TempFolders.deleteRecursively(workDir);
     }
 
     private static List<String> command(Path model, LoadOptions options, Duration timeout, Path workDir) {
@@ -311,16 +310,5 @@ public final class IsolatedRead implements AutoCloseable {
                 .filter(e -> !e.isEmpty())
                 .map(e -> Path.of(e).toAbsolutePath().toString())
                 .collect(Collectors.joining(java.io.File.pathSeparator));
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
-            // a leftover folder in the system's temporary directory is harmless
-        }
     }
 }

@@ -9,15 +9,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -142,7 +139,7 @@ public final class KerasArchive {
         } catch (IOException e) {
             throw new InvalidInputException("cannot extract " + WEIGHTS + " of " + name + " to a temporary file: " + e.getMessage(), e);
         } finally {
-            deleteRecursively(dir);
+            TempFolders.deleteRecursively(dir);
         }
     }
 
@@ -191,22 +188,5 @@ public final class KerasArchive {
         List<String> names = zip.stream().limit(11).map(ZipEntry::getName).toList();
         return names.isEmpty() ? "nothing" : String.join(", ", names.subList(0, Math.min(10, names.size())))
                 + (names.size() > 10 ? ", ..." : "");
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // Nothing more to do: the directory is in the system's temporary directory.
-        }
     }
 }

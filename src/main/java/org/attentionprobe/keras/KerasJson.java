@@ -3,22 +3,20 @@ package org.attentionprobe.keras;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.io.Json;
 
 import java.io.IOException;
 
 /** Parses JSON that Keras wrote; tolerates trailing bytes after the first complete value. */
 public final class KerasJson {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
-
     private KerasJson() {
     }
 
     /** The first complete JSON value in {@code text}; what follows it (NULs, garbage) is ignored. */
     public static JsonNode parseFirstValue(String text, String what) {
-        try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
-            JsonNode node = MAPPER.readTree(parser);
+        try (JsonParser parser = Json.MAPPER.getFactory().createParser(text)) {
+            JsonNode node = Json.MAPPER.readTree(parser);
             if (node == null || node.isMissingNode()) {
                 throw new BrokenModelException(what + " is empty, expected a JSON object");
             }

@@ -3,6 +3,7 @@ package org.attentionprobe.keras;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.attentionprobe.BrokenModelException;
 import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.io.Json;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -172,7 +173,7 @@ public final class ModelConfig {
                 }
                 if (!className.equals("InputLayer")) {
                     // Keras 2 puts the input shape on the first layer; make the input explicit.
-                    layers.add(new LayerSpec("input", "InputLayer", KerasJson.MAPPER.createObjectNode(), List.of()));
+                    layers.add(new LayerSpec("input", "InputLayer", Json.MAPPER.createObjectNode(), List.of()));
                     previous = "input";
                 }
             }

@@ -1,6 +1,7 @@
 package org.attentionprobe.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.attentionprobe.io.Json;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -49,7 +50,7 @@ final class SavedModelCodec {
         for (LayerSpec layer : c.layers()) {
             writeString(out, layer.name());
             writeString(out, layer.className());
-            writeString(out, layer.config() == null ? null : KerasJson.MAPPER.writeValueAsString(layer.config()));
+            writeString(out, layer.config() == null ? null : Json.MAPPER.writeValueAsString(layer.config()));
             out.writeInt(layer.inbound().size());
             for (String in : layer.inbound()) {
                 writeString(out, in);
@@ -92,7 +93,7 @@ final class SavedModelCodec {
             String name = readString(in);
             String className = readString(in);
             String json = readString(in);
-            JsonNode config = json == null ? null : KerasJson.MAPPER.readTree(json);
+            JsonNode config = json == null ? null : Json.MAPPER.readTree(json);
             int n = count(in);
             List<String> inbound = new ArrayList<>(n);
             for (int k = 0; k < n; k++) {

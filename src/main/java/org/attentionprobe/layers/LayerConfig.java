@@ -30,11 +30,6 @@ public final class LayerConfig {
         return v != null && v.isNumber() ? OptionalLong.of(v.asLong()) : OptionalLong.empty();
     }
 
-    public long requireLong(String key) {
-        return optLong(key).orElseThrow(() -> new BrokenModelException("layer " + layerName
-                + ": config has no integer '" + key + "'"));
-    }
-
     public OptionalDouble optDouble(String key) {
         JsonNode v = node.get(key);
         return v != null && v.isNumber() ? OptionalDouble.of(v.asDouble()) : OptionalDouble.empty();

@@ -51,10 +51,6 @@ public final class WeightCursor {
         return i < weights.size() ? weights.get(i) : null;
     }
 
-    public int remaining() {
-        return weights.size() - position;
-    }
-
     public int total() {
         return weights.size();
     }

@@ -58,11 +58,6 @@ public final class HeadReading {
         return ref;
     }
 
-    /** {@code 1/L}: what every key would get if attention were uniform. */
-    public double uniform() {
-        return 1.0 / length;
-    }
-
     /** The weight query {@code q} gives key {@code k}. */
     public double weight(int q, int k) {
         return w[q * length + k];

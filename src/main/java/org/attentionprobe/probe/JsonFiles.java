@@ -2,8 +2,8 @@ package org.attentionprobe.probe;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.io.Json;
 import org.attentionprobe.keras.FilePreflight;
 
 import java.io.IOException;
@@ -14,7 +14,6 @@ import java.nio.file.Path;
 final class JsonFiles {
     /** Larger than any vocabulary file this tool expects (a 1M-word vocabulary is about 15 MB). */
     private static final long MAX_BYTES = 256L << 20;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private JsonFiles() {
     }
@@ -27,7 +26,7 @@ final class JsonFiles {
                 throw new InvalidInputException(file + " has " + size + " bytes, more than the " + MAX_BYTES
                         + " this tool reads for a JSON file");
             }
-            JsonNode root = MAPPER.readTree(Files.readAllBytes(file));
+            JsonNode root = Json.MAPPER.readTree(Files.readAllBytes(file));
             if (root == null || root.isMissingNode()) {
                 throw new InvalidInputException(file + " is empty, expected JSON");
             }

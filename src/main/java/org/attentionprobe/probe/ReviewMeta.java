@@ -28,11 +28,6 @@ public record ReviewMeta(List<String> classes, int maxlen, int vocabSize, int in
         classes = List.copyOf(classes);
     }
 
-    /** The IMDB conventions of keras.datasets.imdb, for token ids without a meta.json. */
-    public static ReviewMeta imdbDefaults(List<String> classes, int maxlen, int vocabSize) {
-        return new ReviewMeta(classes, maxlen, vocabSize, 3, 1, 2, 0, "");
-    }
-
     /** The first id a word of a text can have. */
     public int firstWordId() {
         return indexFrom + 1;

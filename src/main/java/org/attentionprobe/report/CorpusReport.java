@@ -1,9 +1,9 @@
 package org.attentionprobe.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.graph.ModelSummary;
+import org.attentionprobe.io.Json;
 import org.attentionprobe.probe.CorpusTally;
 import org.attentionprobe.probe.CorpusTally.WordAttention;
 import org.attentionprobe.probe.HeadReading.KeyWeight;
@@ -134,9 +134,8 @@ public record CorpusReport(Path modelFile, ModelSummary model, String corpus, Co
 
     /** The report as JSON. */
     public ObjectNode json() {
-        ObjectMapper mapper = new ObjectMapper();
         CorpusTally t = tally;
-        ObjectNode root = mapper.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.set("model", JsonReport.model(modelFile, model, t.classNames()));
         ObjectNode c = root.putObject("corpus");
         c.put("description", corpus);

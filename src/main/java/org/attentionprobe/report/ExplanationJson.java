@@ -1,11 +1,11 @@
 package org.attentionprobe.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.explain.AttributionMethod;
 import org.attentionprobe.explain.Explanation;
 import org.attentionprobe.explain.IntegratedGradients;
+import org.attentionprobe.io.Json;
 
 import java.util.List;
 
@@ -14,13 +14,11 @@ import java.util.List;
  * positions (padding included, full precision), and integrated gradients' completeness.
  */
 public final class ExplanationJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     private ExplanationJson() {
     }
 
     public static ObjectNode node(Explanation e, List<String> classNames) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("class", classNames.get(e.explainedClass()));
         o.put("class_index", e.explainedClass());
         o.put("predicted_class_index", e.predictedClass());

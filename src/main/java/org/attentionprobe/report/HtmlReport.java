@@ -1,10 +1,10 @@
 package org.attentionprobe.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.io.AtomicFiles;
+import org.attentionprobe.io.Json;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -34,7 +34,6 @@ import java.util.List;
 public final class HtmlReport {
     static final String CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
             + "base-uri 'none'; form-action 'none'";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final MathContext DIGITS = new MathContext(4);
 
     private HtmlReport() {
@@ -47,9 +46,9 @@ public final class HtmlReport {
      */
     public static String render(String title, List<String> about, List<HtmlReview> reviews) {
         if (reviews.isEmpty()) {
-            throw new IllegalArgumentException("report data: no sequence to report");
+            throw new IllegalArgumentException("report data: expected at least one sequence to report, got none");
         }
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("title", title);
         about.forEach(root.putArray("about")::add);
         ArrayNode sections = root.putArray("reviews");
@@ -76,7 +75,7 @@ public final class HtmlReport {
     /** One sequence, trimmed to its shown positions. */
     private static ObjectNode review(HtmlReview r) {
         int[] shown = r.shownPositions();
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("title", r.title());
         o.put("length", r.length());
         ArrayNode words = o.putArray("words");
@@ -124,7 +123,7 @@ public final class HtmlReport {
         for (int p : shown) {
             isShown[p] = true;
         }
-        ObjectNode b = MAPPER.createObjectNode();
+        ObjectNode b = Json.MAPPER.createObjectNode();
         b.put("heads", heads);
         ArrayNode weights = b.putArray("weights");
         ArrayNode hidden = b.putArray("hidden");
@@ -156,7 +155,7 @@ public final class HtmlReport {
 
     private static String json(ObjectNode root) {
         try {
-            return MAPPER.writeValueAsString(root);
+            return Json.MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the report data", e);
         }

@@ -2,11 +2,10 @@ package org.attentionprobe.report;
 
 import org.attentionprobe.ModelOutput;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.graph.ModelSummary;
+import org.attentionprobe.io.Json;
 import org.attentionprobe.layers.BlockInfo;
 import org.attentionprobe.probe.HeadReading.KeyWeight;
 import org.attentionprobe.probe.HeadReading.QueryFocus;
@@ -24,8 +23,6 @@ import java.util.List;
  * indices into the model's input; {@code vs_uniform} is the weight times L.
  */
 public final class JsonReport {
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private JsonReport() {
     }
 
@@ -35,7 +32,7 @@ public final class JsonReport {
 
     /** The document of {@link #render}, to add to (e.g. an {@code explanation}). */
     public static ObjectNode tree(ProbeReport report) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.set("model", model(report.modelFile(), report.model(), report.result().classNames()));
         root.set("input", input(report.result().sequence()));
         root.set("prediction", prediction(report.result()));
@@ -65,7 +62,7 @@ public final class JsonReport {
 
     /** The document for a token file of many rows: {@code model}, and {@code rows} of {@code row, class, class_index, probabilities}. */
     public static ObjectNode batchRoot(Path modelFile, ModelSummary model, List<String> classNames) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.set("model", model(modelFile, model, classNames));
         root.putArray("rows");
         return root;
@@ -87,14 +84,14 @@ public final class JsonReport {
 
     public static String write(ObjectNode root) {
         try {
-            return MAPPER.writeValueAsString(root);
+            return Json.INDENTED.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     static ObjectNode model(Path file, ModelSummary m, List<String> classNames) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("file", file.toString());
         o.put("format", m.format());
         o.put("keras_version", m.kerasVersion());
@@ -114,7 +111,7 @@ public final class JsonReport {
     }
 
     private static ObjectNode input(TokenSequence s) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("origin", s.origin());
         o.put("length", s.length());
         o.put("real_tokens", s.realCount());
@@ -136,7 +133,7 @@ public final class JsonReport {
     }
 
     private static ObjectNode prediction(ProbeResult r) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("class", r.predictedClassName());
         o.put("class_index", r.predictedClass());
         ArrayNode p = o.putArray("probabilities");
@@ -156,7 +153,7 @@ public final class JsonReport {
     }
 
     private static ObjectNode key(KeyWeight k) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("position", k.position());
         o.put("token", k.word());
         o.put("weight", k.weight());

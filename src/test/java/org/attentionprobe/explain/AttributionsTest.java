@@ -176,7 +176,13 @@ class AttributionsTest {
 
     @Test
     void aSequenceOfAnotherLengthIsAnInputError() {
-        assertThrows(InvalidInputException.class, () -> attributions.explain(new int[]{1, 2, 3}));
-        assertThrows(InvalidInputException.class, () -> new ExplainOptions(0, Baseline.PAD, 0));
+        InvalidInputException shorter = assertThrows(InvalidInputException.class, () -> attributions.explain(new int[]{1, 2, 3}));
+        assertEquals("row 0 has 3 token ids, expected 16 (pad like keras.utils.pad_sequences)", shorter.getMessage());
+    }
+
+    @Test
+    void zeroIntegratedGradientsStepsIsAnInputError() {
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> new ExplainOptions(0, Baseline.PAD, 0));
+        assertEquals("integrated gradients need at least 1 step, got 0", e.getMessage());
     }
 }

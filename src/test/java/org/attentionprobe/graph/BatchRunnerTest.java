@@ -127,7 +127,9 @@ class BatchRunnerTest {
             INDArray second = runner.run(rows(x, 2, 2)).get("probabilities");
             assertEquals(first, second, "same batch size, same plan, same array");
             assertNotSame(kept, second);
-            assertThrows(IllegalArgumentException.class, () -> model.graph().runner(List.of("no such result")));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.graph().runner(List.of("no such result")));
+            assertEquals("no result named \"no such result\"; expected one of [embedding, block0/attention, block0/attention_output, "
+                    + "block0/input, block0/output, probabilities]", e.getMessage());
         }
     }
 

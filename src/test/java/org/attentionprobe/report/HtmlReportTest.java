@@ -110,6 +110,7 @@ class HtmlReportTest {
                 new boolean[]{true, true}, List.of("n", "p"), new double[]{.5, .5}, 0, OptionalInt.empty(), OptionalInt.empty(),
                 List.of(), List.of(a), List.of()));
         assertEquals("report data: attention of shape [1, 3, 3], expected [H, 2, 2]", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> HtmlReport.render("r", List.of(), List.of()));
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> HtmlReport.render("r", List.of(), List.of()));
+        assertEquals("report data: expected at least one sequence to report, got none", none.getMessage());
     }
 }
