@@ -251,7 +251,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 throw new InvalidInputException(named + " names " + reviews.size()
                         + " reviews; the attention report shows one (several go into --report FILE.html or --explain)");
             }
-            checkOneSequenceOutputs(reviews.size(), named + " names", "give one --review for them");
+            checkOneSequenceOutputs(reviews.size(), named + " names", "give a single --review N");
         }
     }
 

@@ -193,7 +193,7 @@ class ProbeCommandTest {
                 "error: --heatmap draws one sequence, but short.npy holds 3; pick one with --row N",
                 "error: --heatmap draws one sequence, but short.npy holds 3; pick one with --row N",
                 "error: --export with several sequences streams them without --explain or --report, but short.npy holds 3",
-                "error: --heatmap draws one sequence, but --review 0,1 names 2; give one --review for them",
+                "error: --heatmap draws one sequence, but --review 0,1 names 2; give a single --review N",
                 "error: --export with several sequences streams them without --explain or --report, but --review 0,1 names 2",
         };
         List<String> failures = new ArrayList<>();
