@@ -11,7 +11,8 @@ import org.attentionprobe.keras.Weight;
 import org.attentionprobe.layers.BlockInfo;
 import org.attentionprobe.layers.LayerConfig;
 import org.attentionprobe.layers.LayerContext;
-import org.attentionprobe.layers.LayerMapper;
+import org.attentionprobe.keras.Call;
+import org.attentionprobe.layers.LayerKind;
 import org.attentionprobe.layers.LayerMappers;
 import org.attentionprobe.layers.Tensor;
 import org.attentionprobe.layers.WeightCursor;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Walks the model config in call order and asks each layer's mapper to build it. Problems are collected
@@ -41,7 +43,9 @@ final class GraphBuilder {
     private final LayerMappers mappers;
     private final GraphOptions options;
     private final SameDiff sd = SameDiff.create();
-    private final Map<String, Tensor> layerOutputs = new HashMap<>();
+    private final Map<Call.TensorRef, Tensor> outputs = new HashMap<>();
+    private final Set<String> failed = new HashSet<>();
+    private final Set<String> produced = new HashSet<>();
     private final Map<String, SDVariable> named = new LinkedHashMap<>();
     private final Map<String, String> taps = new LinkedHashMap<>();
     private final Map<String, long[]> tapShapes = new LinkedHashMap<>();
@@ -59,52 +63,39 @@ final class GraphBuilder {
         this.model = model;
         this.mappers = mappers;
         this.options = options;
-        this.sequenceLength = sequenceLength(model.config());
+        this.sequenceLength = options.requestedLength().orElseGet(() -> sequenceLength(model.config()));
     }
 
     ModelGraph build() {
         ModelConfig config = model.config();
-        Map<String, LayerMapper> layerMappers = new HashMap<>();
+        Map<String, LayerKind> kinds = new HashMap<>();
         for (LayerSpec layer : config.layers()) { // every unknown class, whatever else is wrong
-            try {
-                layerMappers.put(layer.name(), mappers.forLayer(layer));
-            } catch (UnsupportedModelException e) {
-                problems.add(e.getMessage());
+            LayerKind kind = mappers.find(layer);
+            if (kind == null) {
+                problems.add(mappers.unknown(layer));
+            } else {
+                kinds.put(layer.name(), kind);
             }
         }
         Set<String> configured = new HashSet<>();
         for (LayerSpec layer : config.layers()) {
             configured.add(layer.name());
-            LayerMapper mapper = layerMappers.get(layer.name());
-            if (mapper == null) {
+            LayerKind kind = kinds.get(layer.name());
+            if (kind == null) {
                 continue;
             }
-            List<Tensor> inputs = new ArrayList<>();
-            for (String in : layer.inbound()) {
-                Tensor t = layerOutputs.get(in);
-                if (t != null) {
-                    inputs.add(t);
-                }
-            }
-            if (inputs.size() < layer.inbound().size()) {
-                continue; // downstream of a layer that failed: its problem is recorded, this one cannot be checked
-            }
             List<Weight> weights = model.weightsOf(layer.name());
-            Tensor out = null;
-            try {
-                Context ctx = new Context(layer, inputs, new WeightCursor(layer.name(), weights));
-                out = mapper.map(ctx);
-                ctx.weights().requireConsumed("a " + layer.simpleClassName() + " with this config");
-            } catch (ProbeException e) {
-                problems.add(e.getMessage());
-                onlyUnsupported &= e instanceof UnsupportedModelException;
-            }
-            if (out != null) {
-                layerOutputs.put(layer.name(), out);
+            List<Call> calls = layer.calls().isEmpty() ? List.of(new Call(List.of(), Map.of())) : layer.calls();
+            Tensor first = null;
+            for (int node = 0; node < calls.size(); node++) {
+                Tensor out = mapCall(layer, kind, node, calls.get(node), weights);
+                if (node == 0) {
+                    first = out;
+                }
             }
             long params = weights.stream().mapToLong(w -> w.values().length).sum();
             layerInfos.add(new ModelSummary.LayerInfo(layer.name(), layer.className(),
-                    out == null ? new long[0] : out.shape(), params));
+                    first == null ? new long[0] : first.shape(), params));
         }
         for (String layer : model.weights().keySet()) {
             if (!configured.contains(layer) && !model.weightsOf(layer).isEmpty()) {
@@ -119,7 +110,11 @@ final class GraphBuilder {
         if (vocabSize < 0 && problems.isEmpty()) {
             problems.add("no Embedding or TokenAndPositionEmbedding reads the token ids; this tool probes text models");
         }
-        Tensor output = layerOutputs.get(config.outputLayer());
+        Tensor output = outputs.get(config.output());
+        if (output == null && problems.isEmpty()) {
+            problems.add("the model output " + config.output() + " is not produced by any layer call");
+            onlyUnsupported = false;
+        }
         if (!problems.isEmpty()) {
             String file = model.source() == null ? "model" : model.source().getFileName().toString();
             if (onlyUnsupported) {
@@ -137,8 +132,62 @@ final class GraphBuilder {
         return new ModelGraph(sd, TOKENS, named, taps, tapShapes, summary);
     }
 
-    /** L from the input's declared shape, else from a layer's {@code maxlen}. */
-    private static int sequenceLength(ModelConfig config) {
+    /** Maps one call of a layer; null when it failed or reads a layer that failed (whose problem is recorded). */
+    private Tensor mapCall(LayerSpec layer, LayerKind kind, int node, Call call, List<Weight> weights) {
+        List<Tensor> inputs = new ArrayList<>();
+        for (Call.TensorRef ref : call.tensors()) {
+            Tensor t = outputs.get(ref);
+            if (t == null) {
+                if (!failed.contains(ref.layer()) && produced.contains(ref.layer())) {
+                    problems.add("layer " + layer.name() + " reads output " + ref.index() + " of call " + ref.node() + " of layer "
+                            + ref.layer() + ", which has no such output");
+                    onlyUnsupported = false;
+                }
+                failed.add(layer.name());
+                return null;
+            }
+            inputs.add(t);
+        }
+        Tensor out = null;
+        Context ctx = new Context(layer, call, inputs, new WeightCursor(layer.name(), weights));
+        try {
+            out = kind.mapper().map(ctx);
+            ctx.weights().requireConsumed("a " + layer.simpleClassName() + " with this config");
+        } catch (ProbeException e) {
+            problems.add(e.getMessage());
+            onlyUnsupported &= e instanceof UnsupportedModelException;
+        }
+        if (out == null) {
+            failed.add(layer.name());
+            return null;
+        }
+        produced.add(layer.name());
+        out = switch (kind.masking()) {
+            case DROPS -> out.withMask(null);
+            case PASSES -> out.withMask(previousMask(ctx));
+            case COMPUTES -> out;
+        };
+        outputs.put(new Call.TensorRef(layer.name(), node, 0), out);
+        for (Map.Entry<Integer, Tensor> extra : ctx.extras.entrySet()) {
+            outputs.put(new Call.TensorRef(layer.name(), node, extra.getKey()), extra.getValue());
+        }
+        return out;
+    }
+
+    /** The mask Keras hands on: an explicit {@code mask=} argument, else the first argument's (when it is one tensor). */
+    private static SDVariable previousMask(Context ctx) {
+        Call.Arg explicit = ctx.call().kwargs().get("mask");
+        if (explicit instanceof Call.TensorArg) {
+            return ctx.tensor(explicit).var();
+        }
+        if (!ctx.call().args().isEmpty() && ctx.call().args().get(0) instanceof Call.TensorArg first) {
+            return ctx.tensor(first).mask();
+        }
+        return null;
+    }
+
+    /** L from the input's declared shape, else from a layer's {@code maxlen} or {@code sequence_length}. */
+    static int sequenceLength(ModelConfig config) {
         long[] shape = config.inputShape();
         if (shape != null && shape.length == 2 && shape[1] > 0) {
             return Math.toIntExact(shape[1]);
@@ -148,26 +197,77 @@ final class GraphBuilder {
                     + "; expected token ids (batch, length)");
         }
         for (LayerSpec layer : config.layers()) {
-            var maxlen = new LayerConfig(layer.name(), layer.config()).optLong("maxlen");
-            if (maxlen.isPresent() && maxlen.getAsLong() > 0) {
-                return Math.toIntExact(maxlen.getAsLong());
+            for (String key : new String[]{"maxlen", "sequence_length"}) {
+                var maxlen = new LayerConfig(layer.name(), layer.config()).optLong(key);
+                if (maxlen.isPresent() && maxlen.getAsLong() > 0) {
+                    return Math.toIntExact(maxlen.getAsLong());
+                }
             }
         }
-        throw new UnsupportedModelException("the model input has no fixed length and no layer declares maxlen");
+        throw new UnsupportedModelException("the model takes token sequences of any length (input shape "
+                + Shapes.format(shape == null ? new long[]{Shapes.ANY, Shapes.ANY} : shape)
+                + ") and no layer declares a maximum; give the length to build for (GraphOptions.withSequenceLength)");
     }
 
     /** The view of the graph one mapper gets while it maps one layer. */
     private final class Context implements LayerContext {
         private final LayerSpec layer;
+        private final Call call;
         private final List<Tensor> inputs;
         private final WeightCursor weights;
         private final LayerConfig config;
+        private final Map<Integer, Tensor> extras = new TreeMap<>();
 
-        Context(LayerSpec layer, List<Tensor> inputs, WeightCursor weights) {
+        Context(LayerSpec layer, Call call, List<Tensor> inputs, WeightCursor weights) {
             this.layer = layer;
+            this.call = call;
             this.inputs = List.copyOf(inputs);
             this.weights = weights;
             this.config = new LayerConfig(layer.name(), layer.config());
+        }
+
+        @Override
+        public Call call() {
+            return call;
+        }
+
+        @Override
+        public ModelConfig.Dialect dialect() {
+            return model.config().dialect();
+        }
+
+        @Override
+        public Tensor tensor(Call.Arg arg) {
+            if (arg instanceof Call.TensorArg t) {
+                Tensor value = outputs.get(t.ref());
+                if (value != null) {
+                    return value;
+                }
+            }
+            throw new BrokenModelException("layer " + layer.name() + " (" + layer.className() + "): expected a tensor argument, the config gives "
+                    + (arg instanceof Call.ConstArg c ? c.value() : String.valueOf(arg)));
+        }
+
+        @Override
+        public Call.Arg argument(String name, int position) {
+            Call.Arg byName = call.kwargs().get(name);
+            if (byName != null) {
+                return byName;
+            }
+            return position >= 0 && position < call.args().size() ? call.args().get(position) : null;
+        }
+
+        @Override
+        public void extraOutput(int index, Tensor value) {
+            if (index < 1) {
+                throw new IllegalArgumentException("extra outputs are numbered from 1, got " + index);
+            }
+            extras.put(index, value);
+        }
+
+        @Override
+        public LayerMappers registry() {
+            return mappers;
         }
 
         @Override
@@ -189,7 +289,7 @@ final class GraphBuilder {
         public Tensor input() {
             if (inputs.size() != 1) {
                 throw new BrokenModelException("layer " + layer.name() + " (" + layer.className() + ") takes one input, the config gives it "
-                        + inputs.size() + (inputs.isEmpty() ? "" : ": " + layer.inbound()));
+                        + inputs.size() + (inputs.isEmpty() ? "" : ": " + call.tensors()));
             }
             return inputs.get(0);
         }
@@ -254,6 +354,20 @@ final class GraphBuilder {
         @Override
         public int blockCount() {
             return blocks.size();
+        }
+
+        @Override
+        public List<BlockInfo> blocks() {
+            return List.copyOf(blocks);
+        }
+
+        @Override
+        public SDVariable result(String name) {
+            SDVariable v = named.get(name);
+            if (v == null) {
+                throw new IllegalStateException("no result named " + name + " yet");
+            }
+            return v;
         }
 
         @Override

@@ -47,7 +47,7 @@ final class HeadCounts {
             } else {
                 ObjectNode completed = layer.config().isObject() ? ((ObjectNode) layer.config()).deepCopy() : Json.MAPPER.createObjectNode();
                 completed.put("num_heads", heads.getAsInt());
-                layers.add(new LayerSpec(layer.name(), layer.className(), completed, layer.inbound()));
+                layers.add(layer.withConfig(completed));
             }
         }
         return config.withLayers(layers);

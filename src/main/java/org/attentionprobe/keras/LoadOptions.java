@@ -22,8 +22,13 @@ import java.util.OptionalInt;
  *                 a {@code .keras} or a {@code .h5} of the same architecture; null when not given
  * @param numHeads head counts: empty (read them from the file), one for every block, or one per block
  */
-public record LoadOptions(Path config, List<Integer> numHeads) {
+public record LoadOptions(Path config, List<Integer> numHeads, SublayerOrder sublayerOrder) {
+    public LoadOptions(Path config, List<Integer> numHeads) {
+        this(config, numHeads, null);
+    }
+
     public LoadOptions {
+        sublayerOrder = sublayerOrder == null ? SublayerOrder.builtIn() : sublayerOrder;
         numHeads = numHeads == null ? List.of() : List.copyOf(numHeads);
         for (int h : numHeads) {
             if (h <= 0) {
@@ -37,11 +42,19 @@ public record LoadOptions(Path config, List<Integer> numHeads) {
     }
 
     public LoadOptions withConfig(Path configFile) {
-        return new LoadOptions(configFile, numHeads);
+        return new LoadOptions(configFile, numHeads, sublayerOrder);
     }
 
     public LoadOptions withNumHeads(Integer... heads) {
-        return new LoadOptions(config, Arrays.asList(heads));
+        return new LoadOptions(config, Arrays.asList(heads), sublayerOrder);
+    }
+
+    /**
+     * How to order the weights of sublayers in a Keras 3 weights file (by default the built-in kinds'; a registry
+     * with your own kinds gives its own: {@code withSublayerOrder(mappers.sublayerOrder())}).
+     */
+    public LoadOptions withSublayerOrder(SublayerOrder order) {
+        return new LoadOptions(config, numHeads, order);
     }
 
     public Optional<Path> configFile() {

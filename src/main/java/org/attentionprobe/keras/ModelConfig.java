@@ -30,24 +30,24 @@ public final class ModelConfig {
     private final Dialect dialect;
     private final List<LayerSpec> layers;
     private final String inputLayer;
-    private final String outputLayer;
+    private final Call.TensorRef output;
     private final long[] inputShape;
 
     ModelConfig(String modelClass, String modelName, Dialect dialect, List<LayerSpec> layers,
-                String inputLayer, String outputLayer, long[] inputShape) {
+                String inputLayer, Call.TensorRef output, long[] inputShape) {
         this.modelClass = modelClass;
         this.modelName = modelName;
         this.dialect = dialect;
         this.layers = List.copyOf(layers);
         this.inputLayer = inputLayer;
-        this.outputLayer = outputLayer;
+        this.output = output;
         this.inputShape = inputShape;
     }
 
     /** Builds a config directly, for models whose architecture was inferred rather than read. */
     public static ModelConfig of(String modelName, Dialect dialect, List<LayerSpec> layers, long[] inputShape) {
         return new ModelConfig("Functional", modelName, dialect, layers, layers.get(0).name(),
-                layers.get(layers.size() - 1).name(), inputShape);
+                new Call.TensorRef(layers.get(layers.size() - 1).name(), 0, 0), inputShape);
     }
 
     /**
@@ -61,11 +61,11 @@ public final class ModelConfig {
         for (int i = 0; i < replaced.size(); i++) {
             LayerSpec a = layers.get(i);
             LayerSpec b = replaced.get(i);
-            if (!a.name().equals(b.name()) || !a.className().equals(b.className()) || !a.inbound().equals(b.inbound())) {
+            if (!a.name().equals(b.name()) || !a.className().equals(b.className()) || !a.calls().equals(b.calls())) {
                 throw new IllegalArgumentException("layer " + i + " changed from " + a.name() + " to " + b.name());
             }
         }
-        return new ModelConfig(modelClass, modelName, dialect, replaced, inputLayer, outputLayer, inputShape);
+        return new ModelConfig(modelClass, modelName, dialect, replaced, inputLayer, output, inputShape);
     }
 
     /** Parses a top-level model config ({@code {"class_name": "Functional", "config": {...}}}). */
@@ -96,7 +96,7 @@ public final class ModelConfig {
         List<LayerSpec> layers = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (JsonNode layer : layersNode) {
-            String className = text(layer, "class_name");
+            String className = className(layer);
             if (className == null) {
                 throw new BrokenModelException("a layer in model_config has no class_name: " + abbreviate(layer));
             }
@@ -118,20 +118,22 @@ public final class ModelConfig {
             if (isKeras3(layer)) {
                 dialect = Dialect.KERAS_3;
             }
-            List<String> inbound = parseInbound(layer.path("inbound_nodes"), name);
-            for (String in : inbound) {
-                if (!seen.contains(in)) {
-                    throw new BrokenModelException("layer " + name + " takes input from " + in
-                            + ", which is not defined before it in model_config");
+            List<Call> calls = parseInbound(layer.path("inbound_nodes"), name);
+            for (Call call : calls) {
+                for (Call.TensorRef in : call.tensors()) {
+                    if (!seen.contains(in.layer())) {
+                        throw new BrokenModelException("layer " + name + " takes input from " + in.layer()
+                                + ", which is not defined before it in model_config");
+                    }
                 }
             }
-            layers.add(new LayerSpec(name, className, layerConfig, inbound));
+            layers.add(new LayerSpec(name, className, text(layer, "module"), layerConfig, calls));
         }
-        String input = singleEndpoint(config.get("input_layers"), "input");
-        String output = singleEndpoint(config.get("output_layers"), "output");
+        String input = singleEndpoint(config.get("input_layers"), "input").layer();
+        Call.TensorRef output = singleEndpoint(config.get("output_layers"), "output");
         Map<String, LayerSpec> byName = index(layers);
-        if (!byName.containsKey(input) || !byName.containsKey(output)) {
-            throw new BrokenModelException("model_config names input " + input + " and output " + output
+        if (!byName.containsKey(input) || !byName.containsKey(output.layer())) {
+            throw new BrokenModelException("model_config names input " + input + " and output " + output.layer()
                     + " but its layers are " + byName.keySet());
         }
         long[] inputShape = inputShapeOf(byName.get(input).config());
@@ -152,7 +154,7 @@ public final class ModelConfig {
         }
         String previous = null;
         for (JsonNode layer : layersNode) {
-            String className = text(layer, "class_name");
+            String className = className(layer);
             JsonNode layerConfig = layer.path("config");
             String name = text(layerConfig, "name");
             if (className == null || name == null) {
@@ -177,74 +179,53 @@ public final class ModelConfig {
                     previous = "input";
                 }
             }
-            layers.add(new LayerSpec(name, className, layerConfig, previous == null ? List.of() : List.of(previous)));
+            layers.add(new LayerSpec(name, className, text(layer, "module"), layerConfig, previous == null ? List.of()
+                    : List.of(Call.ofTensors(List.of(new Call.TensorRef(previous, 0, 0))))));
             previous = name;
         }
         return new ModelConfig("Sequential", text(config, "name"), dialect, layers, layers.get(0).name(),
-                previous, inputShape);
+                new Call.TensorRef(previous, 0, 0), inputShape);
     }
 
     /**
-     * The names of the layers feeding a layer. Keras 2: {@code [[["input_2", 0, 0, {}]]]} (kwargs may
-     * hold more tensors as {@code ["x", 0, 0]}); Keras 3: {@code [{"args": [...], "kwargs": {...}}]} with
-     * {@code __keras_tensor__} entries whose {@code keras_history[0]} is the layer name.
+     * Every call of a layer: Keras 2 {@code [[["input_2", 0, 0, {}]]]} (kwargs may hold more tensors as
+     * {@code ["x", 0, 0]}); Keras 3 {@code [{"args": [...], "kwargs": {...}}]} with {@code __keras_tensor__}
+     * entries whose {@code keras_history} is {@code [layer, node, index]}. See {@link Call}.
      */
-    static List<String> parseInbound(JsonNode nodes, String layerName) {
+    static List<Call> parseInbound(JsonNode nodes, String layerName) {
         if (nodes == null || nodes.isMissingNode() || nodes.isNull() || nodes.isEmpty()) {
             return List.of();
         }
         if (!nodes.isArray()) {
             throw new BrokenModelException("layer " + layerName + " has inbound_nodes that are not a list");
         }
-        if (nodes.size() > 1) {
-            throw new UnsupportedModelException("layer " + layerName + " is called " + nodes.size()
-                    + " times (a shared layer); only layers called once are supported");
-        }
-        JsonNode node = nodes.get(0);
-        List<String> names = new ArrayList<>();
-        if (node.isArray()) {
-            for (JsonNode entry : node) {
-                if (!entry.isArray() || entry.isEmpty() || !entry.get(0).isTextual()) {
-                    throw new BrokenModelException("layer " + layerName + " has an unreadable inbound node: " + abbreviate(entry));
-                }
-                names.add(entry.get(0).asText());
-                if (entry.size() > 3 && entry.get(3).isObject()) {
-                    entry.get(3).forEach(v -> {
-                        if (v.isArray() && v.size() >= 3 && v.get(0).isTextual() && v.get(1).isNumber()) {
-                            names.add(v.get(0).asText());
-                        }
-                    });
-                }
+        List<Call> calls = new ArrayList<>();
+        for (JsonNode node : nodes) {
+            if (node.isArray()) {
+                calls.add(Call.parseKeras2(node, layerName));
+            } else if (node.isObject()) {
+                calls.add(Call.parseKeras3(node, layerName));
+            } else {
+                throw new BrokenModelException("layer " + layerName + " has an unreadable inbound node: " + abbreviate(node));
             }
-        } else if (node.isObject()) {
-            collectKerasTensors(node.path("args"), names);
-            collectKerasTensors(node.path("kwargs"), names);
-        } else {
-            throw new BrokenModelException("layer " + layerName + " has an unreadable inbound node: " + abbreviate(node));
         }
-        return names;
+        return calls;
     }
 
-    private static void collectKerasTensors(JsonNode node, List<String> names) {
-        if (node.isObject() && "__keras_tensor__".equals(text(node, "class_name"))) {
-            JsonNode history = node.path("config").path("keras_history");
-            if (history.isArray() && !history.isEmpty()) {
-                names.add(history.get(0).asText());
-            }
-            return;
-        }
-        if (node.isContainerNode()) {
-            node.forEach(child -> collectKerasTensors(child, names));
-        }
+    /** The registered name ({@code keras_hub>TransformerEncoder}) when Keras 3 saved one, else {@code class_name}. */
+    private static String className(JsonNode layer) {
+        String registered = text(layer, "registered_name");
+        String cls = text(layer, "class_name");
+        return registered != null && registered.contains(">") ? registered : cls;
     }
 
     /** {@code input_layers}: Keras 2 {@code [["input_1", 0, 0]]}, Keras 3 {@code ["input_layer", 0, 0]}. */
-    private static String singleEndpoint(JsonNode node, String what) {
+    private static Call.TensorRef singleEndpoint(JsonNode node, String what) {
         if (node == null || !node.isArray() || node.isEmpty()) {
             throw new BrokenModelException("model_config has no " + what + "_layers");
         }
         if (node.get(0).isTextual()) {
-            return node.get(0).asText();
+            return new Call.TensorRef(node.get(0).asText(), node.path(1).asInt(0), node.path(2).asInt(0));
         }
         if (node.size() > 1) {
             throw new UnsupportedModelException("the model has " + node.size() + " " + what
@@ -252,7 +233,7 @@ public final class ModelConfig {
         }
         JsonNode first = node.get(0);
         if (first.isArray() && !first.isEmpty() && first.get(0).isTextual()) {
-            return first.get(0).asText();
+            return new Call.TensorRef(first.get(0).asText(), first.path(1).asInt(0), first.path(2).asInt(0));
         }
         throw new BrokenModelException("model_config has an unreadable " + what + "_layers: " + abbreviate(node));
     }
@@ -326,7 +307,12 @@ public final class ModelConfig {
     }
 
     public String outputLayer() {
-        return outputLayer;
+        return output.layer();
+    }
+
+    /** The model's output tensor: output {@code index} of call {@code node} of a layer. */
+    public Call.TensorRef output() {
+        return output;
     }
 
     /** The declared input shape with the batch dimension, e.g. {@code [-1, 200]}; null if not declared. */

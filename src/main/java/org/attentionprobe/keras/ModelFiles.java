@@ -45,7 +45,7 @@ public final class ModelFiles {
 
     /** Reads a model file, with the options it may need ({@code --config} for a {@code .weights.h5}, {@code --num-heads}). */
     public static SavedModel read(Path path, LoadOptions options) {
-        SublayerOrder order = SublayerOrder.kerasIo();
+        SublayerOrder order = options.sublayerOrder();
         SavedModel model = switch (FilePreflight.check(path)) {
             case ZIP -> {
                 rejectConfig(path, options, "a Keras 3 archive (.keras), which carries its own architecture");

@@ -23,7 +23,8 @@ import java.util.Map;
  * source format kerasVersion backend                      strings (int length + UTF-8; length -1 for null)
  * modelClass modelName dialect inputLayer outputLayer      strings
  * inputShape                                               int rank (-1 for none), longs
- * layers: int n, then name className configJson inbound    strings; inbound: int n, strings
+ * modelClass ... inputLayer, output layer, int node, int index
+ * layers: int n, then name className module configJson calls   strings; calls: int n, JSON strings ({@link Call})
  * weights: int layers, then layer name, int n, then n × (name, int rank, longs, int count, count float32 little-endian)
  * </pre>
  */
@@ -44,16 +45,19 @@ final class SavedModelCodec {
         writeString(out, c.modelName());
         writeString(out, c.dialect().name());
         writeString(out, c.inputLayer());
-        writeString(out, c.outputLayer());
+        writeString(out, c.output().layer());
+        out.writeInt(c.output().node());
+        out.writeInt(c.output().index());
         writeLongs(out, c.inputShape());
         out.writeInt(c.layers().size());
         for (LayerSpec layer : c.layers()) {
             writeString(out, layer.name());
             writeString(out, layer.className());
+            writeString(out, layer.module());
             writeString(out, layer.config() == null ? null : Json.MAPPER.writeValueAsString(layer.config()));
-            out.writeInt(layer.inbound().size());
-            for (String in : layer.inbound()) {
-                writeString(out, in);
+            out.writeInt(layer.calls().size());
+            for (Call call : layer.calls()) {
+                writeString(out, Json.MAPPER.writeValueAsString(call.toJson()));
             }
         }
         out.writeInt(m.weights().size());
@@ -85,23 +89,24 @@ final class SavedModelCodec {
         String modelName = readString(in);
         ModelConfig.Dialect dialect = ModelConfig.Dialect.valueOf(readString(in));
         String inputLayer = readString(in);
-        String outputLayer = readString(in);
+        Call.TensorRef output = new Call.TensorRef(readString(in), in.readInt(), in.readInt());
         long[] inputShape = readLongs(in);
         int layerCount = count(in);
         List<LayerSpec> layers = new ArrayList<>(layerCount);
         for (int i = 0; i < layerCount; i++) {
             String name = readString(in);
             String className = readString(in);
+            String module = readString(in);
             String json = readString(in);
             JsonNode config = json == null ? null : Json.MAPPER.readTree(json);
             int n = count(in);
-            List<String> inbound = new ArrayList<>(n);
+            List<Call> calls = new ArrayList<>(n);
             for (int k = 0; k < n; k++) {
-                inbound.add(readString(in));
+                calls.add(Call.fromJson(Json.MAPPER.readTree(readString(in))));
             }
-            layers.add(new LayerSpec(name, className, config, inbound));
+            layers.add(new LayerSpec(name, className, module, config, calls));
         }
-        ModelConfig config = new ModelConfig(modelClass, modelName, dialect, layers, inputLayer, outputLayer, inputShape);
+        ModelConfig config = new ModelConfig(modelClass, modelName, dialect, layers, inputLayer, output, inputShape);
         int weightLayers = count(in);
         Map<String, List<Weight>> weights = new LinkedHashMap<>();
         for (int i = 0; i < weightLayers; i++) {

@@ -44,6 +44,33 @@ public final class SublayerOrder {
                 .define("MultiHeadSelfAttention", "query_dense", "key_dense", "value_dense", "combine_heads");
     }
 
+    /**
+     * The sublayer order of every layer kind the tool registers by default, for reading files without a
+     * registry at hand (the child JVM of {@link IsolatedRead}); {@code LayerMappers.sublayerOrder()} gives the
+     * same for a registry with your own kinds (a test keeps the two equal).
+     */
+    public static SublayerOrder builtIn() {
+        SublayerOrder order = kerasIo();
+        for (String pkg : new String[]{"keras_hub", "keras_nlp"}) {
+            order.define(pkg + ">TokenAndPositionEmbedding", "token_embedding", "position_embedding")
+                    .define(pkg + ">TransformerEncoder", TRANSFORMER_ENCODER.toArray(String[]::new));
+        }
+        return order;
+    }
+
+    /**
+     * KerasHub's {@code TransformerEncoder}, in {@code build()} order; KerasNLP before 0.6 named the norms
+     * {@code _self_attention_layernorm} and {@code _feedforward_layernorm}.
+     */
+    public static final List<String> TRANSFORMER_ENCODER = List.of("_self_attention_layer", "_self_attention_layer_norm",
+            "_self_attention_layernorm", "_self_attention_dropout", "_feedforward_layer_norm", "_feedforward_layernorm",
+            "_feedforward_intermediate_dense", "_feedforward_output_dense", "_feedforward_dropout");
+
+    /** Every class with a declared order, and its attributes. */
+    public Map<String, List<String>> definitions() {
+        return java.util.Collections.unmodifiableMap(attributesByClass);
+    }
+
     /** Declares the attributes holding a class's sublayers, in the order the class creates them. */
     public SublayerOrder define(String className, String... attributesInCreationOrder) {
         attributesByClass.put(Objects.requireNonNull(className), List.of(attributesInCreationOrder));
@@ -55,7 +82,8 @@ public final class SublayerOrder {
      * ones the class declares, then the others in {@link #kerasWalkOrder}.
      */
     public List<String> order(String className, Collection<String> attributes) {
-        List<String> declared = className == null ? List.of() : attributesByClass.getOrDefault(className, List.of());
+        List<String> declared = className == null ? List.of() : attributesByClass.getOrDefault(className,
+                attributesByClass.getOrDefault(className.substring(className.lastIndexOf('>') + 1), List.of()));
         List<String> ordered = new ArrayList<>();
         for (String attribute : declared) {
             if (attributes.contains(attribute)) {
@@ -85,7 +113,8 @@ public final class SublayerOrder {
 
     /** The class whose {@code snake_case} name is {@code snakeName}, e.g. {@code transformer_block}. */
     public Optional<String> classForSnakeName(String snakeName) {
-        return attributesByClass.keySet().stream().filter(c -> KerasNames.snakeCase(c).equals(snakeName)).findFirst();
+        return attributesByClass.keySet().stream()
+                .filter(c -> KerasNames.snakeCase(c.substring(c.lastIndexOf('>') + 1)).equals(snakeName)).findFirst();
     }
 
     /** Keras's own saving order: attribute names sorted, private ones ({@code _softmax}) last. */

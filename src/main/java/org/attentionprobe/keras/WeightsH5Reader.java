@@ -106,7 +106,7 @@ public final class WeightsH5Reader {
         for (LayerSpec layer : config.layers()) {
             if (members.containsKey(layer.name())) {
                 List<Weight> list = new ArrayList<>();
-                collect("layers/" + members.get(layer.name()), layer.simpleClassName(), layer.name(), list, 1);
+                collect("layers/" + members.get(layer.name()), layer.className(), layer.name(), list, 1);
                 weights.put(layer.name(), list);
             }
         }
@@ -127,6 +127,9 @@ public final class WeightsH5Reader {
         for (LayerSpec layer : config.layers()) {
             if (config.modelClass().equals("Sequential") && layer.simpleClassName().equals("InputLayer")) {
                 continue; // Sequential.layers leaves out its InputLayer
+            }
+            if (layer.isOperation() || layer.simpleClassName().equals("TFOpLambda")) {
+                continue; // an operation node is no layer: nothing of it is saved
             }
             String member = names.next(layer.simpleClassName());
             if (!inFile.contains(member)) { // a class registered under another name: the member Keras labelled with the layer's name

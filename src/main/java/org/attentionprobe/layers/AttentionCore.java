@@ -65,9 +65,32 @@ final class AttentionCore {
      * @return {@code [B, H, Lq, dv]}
      */
     static SDVariable attend(LayerContext ctx, int block, SDVariable q, SDVariable k, SDVariable v, int heads, long lq, long lk) {
+        return attend(ctx, block, q, k, v, heads, lq, lk, null);
+    }
+
+    /**
+     * Attention with a mask {@code m} ({@code [B, 1, Lq, Lk]} or broadcastable, 1 = attend, 0 = masked), as the
+     * file's Keras computed it:
+     * <pre>
+     * Keras 3     A = where(m, softmax(where(m, s, −1e9)), 0)   masked keys and fully masked query rows are exactly 0
+     * tf.keras 2  A = softmax(s + (1 − m)·(−1e9))               no zeroing
+     * </pre>
+     * {@code where(m, s, −1e9)} is computed as {@code s·m + (m − 1)·1e9}: the same values for m ∈ {0, 1}.
+     */
+    static SDVariable attend(LayerContext ctx, int block, SDVariable q, SDVariable k, SDVariable v, int heads, long lq, long lk,
+                             SDVariable mask) {
         SameDiff sd = ctx.sd();
         SDVariable scores = sd.mmul(q, k, false, true, false);                           // [B, H, Lq, Lk]
-        SDVariable weights = ctx.output("block" + block + "/attention", sd.nn.softmax(scores, 3), -1, heads, lq, lk);
+        SDVariable weights;
+        if (mask == null) {
+            weights = sd.nn.softmax(scores, 3);
+        } else if (ctx.dialect() == org.attentionprobe.keras.ModelConfig.Dialect.KERAS_2) {
+            weights = sd.nn.softmax(scores.add(mask.rsub(1.0).mul(-1e9)), 3);
+        } else {
+            SDVariable masked = scores.mul(mask).add(mask.sub(1.0).mul(1e9));
+            weights = sd.nn.softmax(masked, 3).mul(mask);
+        }
+        weights = ctx.output("block" + block + "/attention", weights, -1, heads, lq, lk);
         return sd.mmul(weights, v);
     }
 

@@ -1,12 +1,15 @@
 package org.attentionprobe.layers;
 
 import org.attentionprobe.BrokenModelException;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 
 import static org.attentionprobe.keras.Shapes.ANY;
 
 /**
- * Keras {@code GlobalAveragePooling1D}: the mean over the time axis (axis 1 for channels_last). No mask:
- * padded positions count, as in Keras when the input carries no mask.
+ * Keras {@code GlobalAveragePooling1D}: the mean over the steps axis (1 for channels_last, 2 for channels_first).
+ * With a mask, the mean over real positions only ({@code sum(x·m) / sum(m)}), as Keras; without one, padded
+ * positions count. The output carries no mask.
  */
 public final class GlobalAveragePooling1DMapper implements LayerMapper {
     @Override
@@ -15,11 +18,18 @@ public final class GlobalAveragePooling1DMapper implements LayerMapper {
         if (x.rank() != 3) {
             throw new BrokenModelException("layer " + ctx.layer().name() + ": expected a (batch, steps, features) input, got " + x);
         }
+        SameDiff sd = ctx.sd();
         boolean channelsFirst = ctx.config().optString("data_format").orElse("channels_last").equals("channels_first");
         boolean keepDims = ctx.config().bool("keepdims", false);
         int axis = channelsFirst ? 2 : 1;
         long kept = channelsFirst ? x.shape()[1] : x.shape()[2];
         long[] shape = keepDims ? (channelsFirst ? new long[]{ANY, kept, 1} : new long[]{ANY, 1, kept}) : new long[]{ANY, kept};
-        return new Tensor(ctx.sd().mean(x.var(), keepDims, axis), shape);
+        if (x.mask() == null) {
+            return new Tensor(sd.mean(x.var(), keepDims, axis), shape);
+        }
+        SDVariable m = sd.expandDims(x.mask(), channelsFirst ? 1 : 2);                    // [B, L, 1] or [B, 1, L]
+        SDVariable sum = sd.sum(x.var().mul(m), keepDims, axis);
+        SDVariable count = sd.sum(m, keepDims, axis);
+        return new Tensor(sum.div(count), shape);
     }
 }

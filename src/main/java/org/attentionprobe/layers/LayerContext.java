@@ -1,6 +1,8 @@
 package org.attentionprobe.layers;
 
+import org.attentionprobe.keras.Call;
 import org.attentionprobe.keras.LayerSpec;
+import org.attentionprobe.keras.ModelConfig;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,8 +17,26 @@ public interface LayerContext {
     /** Typed access to the layer's config. */
     LayerConfig config();
 
-    /** The outputs of the inbound layers, in call order. */
+    /** The call being mapped (a layer called twice is mapped once per call, with the same weights). */
+    Call call();
+
+    /** Which dialect wrote the config: masked attention differs between tf.keras 2 and Keras 3. */
+    ModelConfig.Dialect dialect();
+
+    /** Every tensor the call reads, in call order (positional arguments first). */
     List<Tensor> inputs();
+
+    /** A tensor argument of the call; an error naming the layer when it is a constant or a list. */
+    Tensor tensor(Call.Arg arg);
+
+    /**
+     * A named argument: keyword {@code name}, else positional argument {@code position} (-1: keyword only);
+     * null when the call has neither.
+     */
+    Call.Arg argument(String name, int position);
+
+    /** Sets output {@code index} (1, 2, ...) of a layer returning several tensors; the mapper returns output 0. */
+    void extraOutput(int index, Tensor value);
 
     /** The single input; an error naming the layer when there is not exactly one. */
     Tensor input();
@@ -32,8 +52,11 @@ public interface LayerContext {
     /** A unique graph variable name {@code <layer>/<name>} for an intermediate result. */
     String varName(String name);
 
-    /** The sequence length L of the model input (its second dimension). */
+    /** The sequence length L of the model input (its second dimension; for a variable-length model, the length built for). */
     int sequenceLength();
+
+    /** The layer kinds this graph is built with, for mappers that build sublayers ({@code TransformerEncoder}). */
+    LayerMappers registry();
 
     /** Creates the model's token-id placeholder {@code [batch, L]} (for {@code InputLayer}). */
     Tensor tokenInput();
@@ -49,6 +72,12 @@ public interface LayerContext {
 
     /** How many blocks have begun so far; the current block is {@code blockCount() - 1}. */
     int blockCount();
+
+    /** Every block begun so far, in order. */
+    List<BlockInfo> blocks();
+
+    /** The variable of a result named earlier with {@link #output}. */
+    SDVariable result(String name);
 
     /**
      * Names an intermediate result so callers can fetch it ({@code "embedding"}, {@code "block0/attention"}),

@@ -1,11 +1,14 @@
 package org.attentionprobe.layers;
 
 import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.keras.Call;
 import org.attentionprobe.keras.Shapes;
 import org.attentionprobe.keras.Weight;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import static org.attentionprobe.keras.Shapes.ANY;
 
@@ -23,16 +26,88 @@ import static org.attentionprobe.keras.Shapes.ANY;
 public final class MultiHeadAttentionMapper implements LayerMapper {
     public static final String KIND = "MultiHeadAttention";
 
+    /**
+     * {@code mha(query, value)}, {@code mha(query, value, key)} (positionally or by keyword), with
+     * {@code attention_mask}, {@code use_causal_mask} and {@code return_attention_scores} (output 1). The Keras masks
+     * of query, value and key combine with the attention mask as Keras 3's {@code _compute_attention_mask} does; the
+     * output carries the query's mask.
+     */
     @Override
     public Tensor map(LayerContext ctx) {
-        Tensor query = ctx.inputs().get(0);
-        Tensor value = ctx.inputs().size() > 1 ? ctx.inputs().get(1) : query;
-        Tensor key = ctx.inputs().size() > 2 ? ctx.inputs().get(2) : value;
-        return build(ctx, ctx.config(), query, key, value, 0);
+        Call.Arg q = ctx.argument("query", 0);
+        Call.Arg v = ctx.argument("value", 1);
+        if (q == null || v == null) {
+            throw new BrokenModelException("layer " + ctx.layer().name() + ": MultiHeadAttention needs query and value, the call gives "
+                    + ctx.call().tensors());
+        }
+        Tensor query = ctx.tensor(q);
+        Tensor value = ctx.tensor(v);
+        Call.Arg k = ctx.argument("key", 2);
+        Tensor key = k == null || k instanceof Call.ConstArg ? value : ctx.tensor(k);
+        Call.Arg am = ctx.argument("attention_mask", 4);
+        Tensor attentionMask = am instanceof Call.TensorArg ? ctx.tensor(am) : null;
+        boolean causal = constant(ctx.argument("use_causal_mask", 9));
+        SDVariable mask = combinedMask(ctx, query, value, key == value ? null : key, attentionMask, causal);
+        Tensor out = build(ctx, ctx.config(), query, key, value, 0, mask);
+        if (constant(ctx.argument("return_attention_scores", 5))) {
+            int block = ctx.blockCount() - 1;
+            ctx.extraOutput(1, new Tensor(ctx.result("block" + block + "/attention"),
+                    new long[]{ANY, ctx.blocks().get(block).heads(), query.shape()[1], key.shape()[1]}));
+        }
+        return out.withMask(query.mask());
+    }
+
+    private static boolean constant(Call.Arg arg) {
+        return arg instanceof Call.ConstArg c && c.value().asBoolean(false);
+    }
+
+    /**
+     * The mask of Keras 3's {@code _compute_attention_mask}, {@code [B, 1, Lq, Lk]} as 1/0 floats, or null when nothing
+     * is masked: query mask {@code [B, Lq, 1]} ∧ value mask {@code [B, 1, Lk]} ∧ key mask ∧ attention mask ∧ causal.
+     */
+    static SDVariable combinedMask(LayerContext ctx, Tensor query, Tensor value, Tensor key, Tensor attentionMask, boolean causal) {
+        SameDiff sd = ctx.sd();
+        long lq = query.shape()[1];
+        long lk = value.shape()[1];
+        SDVariable m = null;
+        if (query.mask() != null) {
+            m = sd.reshape(query.mask(), -1, 1, lq, 1);
+        }
+        if (value.mask() != null) {
+            m = and(m, sd.reshape(value.mask(), -1, 1, 1, lk));
+        }
+        if (key != null && key.mask() != null) {
+            m = and(m, sd.reshape(key.mask(), -1, 1, 1, lk));
+        }
+        if (causal) {
+            // lower triangle (keys up to the query's own position), as Keras's _compute_causal_mask
+            INDArray tri = Nd4j.zeros(DataType.FLOAT, 1, 1, lq, lk);
+            for (int i = 0; i < lq; i++) {
+                for (int j = 0; j <= Math.min(i, lk - 1); j++) {
+                    tri.putScalar(new int[]{0, 0, i, j}, 1f);
+                }
+            }
+            m = and(m, ctx.constant("causal", tri));
+        }
+        if (attentionMask != null) {
+            SDVariable a = attentionMask.var();
+            SDVariable nonZero = sd.castTo(sd.neq(sd.castTo(a, DataType.FLOAT), 0.0), DataType.FLOAT);
+            m = and(m, sd.expandDims(nonZero, 1));
+        }
+        return m;
+    }
+
+    private static SDVariable and(SDVariable a, SDVariable b) {
+        return a == null ? b : a.mul(b);
     }
 
     /** Builds the attention; {@code ffDim} is recorded in the block info (0 when standalone). */
     static Tensor build(LayerContext ctx, LayerConfig config, Tensor query, Tensor key, Tensor value, int ffDim) {
+        return build(ctx, config, query, key, value, ffDim, null);
+    }
+
+    /** Builds the attention with a mask from {@link #combinedMask} (null: none). */
+    static Tensor build(LayerContext ctx, LayerConfig config, Tensor query, Tensor key, Tensor value, int ffDim, SDVariable mask) {
         WeightCursor w = ctx.weights();
         Weight first = w.peek(0);
         if (first == null || first.rank() != 3) {
@@ -79,7 +154,7 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
             k = AttentionCore.splitHeads(sd, project(ctx, "key", key, wk, bk), lk, heads, keyDim);
             v = AttentionCore.splitHeads(sd, project(ctx, "value", value, wv, bv), lk, heads, valueDim);
         }
-        SDVariable context = AttentionCore.attend(ctx, block, q, k, v, heads, lq, lk);        // [B, H, Lq, dv]
+        SDVariable context = AttentionCore.attend(ctx, block, q, k, v, heads, lq, lk, mask);  // [B, H, Lq, dv]
         SDVariable out = AttentionCore.mergeAndProject(ctx, "output", context, heads, valueDim, lq,
                 wo.reshape((long) heads * valueDim, outDim), bo);                                 // [B, Lq, E_out]
         return new Tensor(ctx.output("block" + block + "/attention_output", out, ANY, lq, outDim), new long[]{ANY, lq, outDim});

@@ -13,8 +13,8 @@ import java.util.List;
 /** The few computations several mappers share, written to follow Keras's own arithmetic. */
 public final class Ops {
     /** Activations accepted in configs (Keras names). */
-    public static final List<String> ACTIVATIONS = List.of("linear", "relu", "gelu", "tanh", "sigmoid", "softmax",
-            "silu", "swish");
+    public static final List<String> ACTIVATIONS = List.of("linear", "relu", "gelu", "gelu_approximate", "tanh", "sigmoid",
+            "softmax", "silu", "swish");
 
     private Ops() {
     }
@@ -69,7 +69,8 @@ public final class Ops {
      * Axes are always given as non-negative numbers: nd4j 1.0.0-M2.1's keep-dims reductions over
      * axis -1 return wrong values for batch rows after the first.
      */
-    public static SDVariable activation(LayerContext ctx, SDVariable x, String name, int rank) {
+    public static SDVariable activation(LayerContext ctx, SDVariable x, String activation, int rank) {
+        String name = activation.substring(activation.lastIndexOf('>') + 1); // keras_hub>gelu_approximate
         requireActivation(ctx, name);
         SameDiff sd = ctx.sd();
         return switch (name) {
@@ -77,6 +78,8 @@ public final class Ops {
             case "relu" -> sd.nn.relu(x, 0);
             // Keras's "gelu" is the exact form (approximate=False): 0.5·x·(1 + erf(x/√2)).
             case "gelu" -> x.mul(0.5).mul(sd.math.erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0));
+            // KerasHub's gelu_approximate, Keras's gelu(approximate=True): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+            case "gelu_approximate" -> x.mul(sd.math.tanh(x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1.0)).mul(0.5);
             case "tanh" -> sd.math.tanh(x);
             case "sigmoid" -> sd.nn.sigmoid(x);
             case "softmax" -> sd.nn.softmax(x, rank - 1);
