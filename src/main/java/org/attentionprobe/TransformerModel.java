@@ -30,11 +30,16 @@ import java.util.Map;
 public final class TransformerModel implements AutoCloseable {
     private final SavedModel saved;
     private final ModelGraph graph;
+    private final LayerMappers mappers;
+    private final GraphOptions options;
+    private final Map<Integer, TransformerModel> byLength = new java.util.HashMap<>(); // variable-length models: guarded by this
     private ModelRunner shared; // for run(): guarded by this
 
-    private TransformerModel(SavedModel saved, ModelGraph graph) {
+    private TransformerModel(SavedModel saved, ModelGraph graph, LayerMappers mappers, GraphOptions options) {
         this.saved = saved;
         this.graph = graph;
+        this.mappers = mappers;
+        this.options = options;
     }
 
     /** Opens a model file ({@code .h5}, {@code .keras}, weights-only {@code .h5}) with the built-in layer mappers. */
@@ -57,13 +62,32 @@ public final class TransformerModel implements AutoCloseable {
 
     public static TransformerModel open(Path file, LoadOptions options, LayerMappers mappers) {
         NativeBackend.select();
-        return of(ModelFiles.read(file, options), mappers, GraphOptions.inference());
+        return of(ModelFiles.read(file, options.withSublayerOrder(mappers.sublayerOrder())), mappers, GraphOptions.inference());
     }
 
     /** Builds a model from what was already read (for other formats or inferred architectures). */
     public static TransformerModel of(SavedModel saved, LayerMappers mappers, GraphOptions options) {
         NativeBackend.select();
-        return new TransformerModel(saved, ModelGraph.build(saved, mappers, options));
+        return new TransformerModel(saved, ModelGraph.build(saved, mappers, options), mappers, options);
+    }
+
+    /**
+     * True when the model takes token sequences of any length ({@code Input(shape=(None,))}). Its {@link #graph()} is
+     * built for the length the model declares, else {@link org.attentionprobe.graph.GraphOptions#sequenceLength()
+     * 128}; {@link #run} takes any length and {@link #atLength} gives the model for one length.
+     */
+    public boolean variableLength() {
+        long[] shape = saved.config().inputShape();
+        return shape != null && shape.length == 2 && shape[1] < 0;
+    }
+
+    /** This model built for sequences of {@code length} tokens: itself unless it is {@link #variableLength()}. */
+    public synchronized TransformerModel atLength(int length) {
+        if (!variableLength() || length == graph.summary().sequenceLength()) {
+            return this;
+        }
+        return byLength.computeIfAbsent(length, l -> new TransformerModel(saved,
+                ModelGraph.build(saved, mappers, options.withSequenceLength(l)), mappers, options.withSequenceLength(l)));
     }
 
     public ModelSummary summary() {
@@ -81,7 +105,8 @@ public final class TransformerModel implements AutoCloseable {
 
     /** Probabilities and every block's attention for a batch of token ids {@code [B][L]}. */
     public ModelOutput run(int[][] tokenIds) {
-        return run(graph.tokenArray(tokenIds));
+        TransformerModel m = tokenIds.length > 0 ? atLength(tokenIds[0].length) : this;
+        return m == this ? run(graph.tokenArray(tokenIds)) : m.run(tokenIds);
     }
 
     /**
@@ -89,6 +114,10 @@ public final class TransformerModel implements AutoCloseable {
      * fast path, one call at a time; for many batches or several threads use {@link #newRunner()}.
      */
     public synchronized ModelOutput run(INDArray tokenIds) {
+        TransformerModel m = tokenIds.rank() == 2 ? atLength((int) tokenIds.size(1)) : this;
+        if (m != this) {
+            return m.run(tokenIds);
+        }
         if (shared == null) {
             shared = newRunner();
         }
@@ -110,11 +139,14 @@ public final class TransformerModel implements AutoCloseable {
 
     /** Any named results ({@link ModelGraph#outputNames()}), e.g. {@code embedding}, {@code block0/output}. */
     public Map<String, INDArray> run(INDArray tokenIds, String... outputs) {
-        return graph.run(tokenIds, List.of(outputs), Map.of());
+        TransformerModel m = tokenIds.rank() == 2 ? atLength((int) tokenIds.size(1)) : this;
+        return m.graph.run(tokenIds, List.of(outputs), Map.of());
     }
 
     @Override
     public synchronized void close() {
+        byLength.values().forEach(TransformerModel::close);
+        byLength.clear();
         if (shared != null) {
             shared.close();
             shared = null;

@@ -22,6 +22,8 @@ import java.util.Optional;
  * runs ({@link Main#run} from tests) read directly. Either way, weights holding NaN or Inf are named in one warning line.
  */
 final class ModelLoader {
+    /** The command line's layer kinds: the built-in ones and those of LayerKindProvider jars on the class path. */
+    static final LayerMappers MAPPERS = LayerMappers.withPlugins();
     private final boolean isolate;
     private final Duration timeout;   // null: IsolatedRead.timeoutFor(file)
 
@@ -43,8 +45,9 @@ final class ModelLoader {
      * Checks the file in plain Java ({@link FilePreflight}: a wrong or truncated file fails here, at once) and starts
      * reading it (in a child JVM when isolating); {@link Pending#open} finishes.
      */
-    Pending begin(Path model, LoadOptions options) {
+    Pending begin(Path model, LoadOptions given) {
         FilePreflight.check(model);
+        LoadOptions options = given.withSublayerOrder(MAPPERS.sublayerOrder());
         IsolatedRead read = isolate ? IsolatedRead.start(model, options, timeout != null ? timeout : IsolatedRead.timeoutFor(model)) : null;
         return new Pending(model, options, read);
     }
@@ -65,7 +68,7 @@ final class ModelLoader {
         TransformerModel open(PrintWriter err) {
             SavedModel saved = (read == null ? Optional.<SavedModel>empty() : read.await())
                     .orElseGet(() -> ModelFiles.read(model, options));
-            TransformerModel m = TransformerModel.of(saved, LayerMappers.builtIn(), GraphOptions.inference());
+            TransformerModel m = TransformerModel.of(saved, MAPPERS, GraphOptions.inference());
             NonFiniteWeights nonFinite = NonFiniteWeights.scan(m.saved());
             if (!nonFinite.isEmpty()) {
                 err.println("warning: " + nonFinite.warning());

@@ -38,6 +38,10 @@ import java.util.TreeMap;
 final class GraphBuilder {
     static final String TOKENS = "tokens";
     static final String TAP_PREFIX = "tap/";
+    /** Every layer's output is a named result {@code layer/<name>} (its first call's first output). */
+    static final String LAYER_PREFIX = "layer/";
+    /** The length a variable-length model ({@code Input(shape=(None,))}) that declares no maximum is first built for. */
+    static final int VARIABLE_LENGTH_DEFAULT = 128;
 
     private final SavedModel model;
     private final LayerMappers mappers;
@@ -162,6 +166,9 @@ final class GraphBuilder {
             return null;
         }
         produced.add(layer.name());
+        if (node == 0 && !named.containsKey(LAYER_PREFIX + layer.name())) {
+            named.put(LAYER_PREFIX + layer.name(), out.var());
+        }
         out = switch (kind.masking()) {
             case DROPS -> out.withMask(null);
             case PASSES -> out.withMask(previousMask(ctx));
@@ -204,9 +211,10 @@ final class GraphBuilder {
                 }
             }
         }
-        throw new UnsupportedModelException("the model takes token sequences of any length (input shape "
-                + Shapes.format(shape == null ? new long[]{Shapes.ANY, Shapes.ANY} : shape)
-                + ") and no layer declares a maximum; give the length to build for (GraphOptions.withSequenceLength)");
+        if (shape != null) {
+            return VARIABLE_LENGTH_DEFAULT; // Input(shape=(None,)): built for this until given other lengths
+        }
+        throw new UnsupportedModelException("the model declares no input shape and no layer declares maxlen or sequence_length");
     }
 
     /** The view of the graph one mapper gets while it maps one layer. */

@@ -301,6 +301,7 @@ public final class IsolatedRead implements AutoCloseable {
         cmd.add(options.config() == null ? "" : options.config().toAbsolutePath().toString());
         cmd.add(options.numHeads().stream().map(String::valueOf).collect(Collectors.joining(",")));
         cmd.add(String.valueOf(timeout.toMillis()));
+        cmd.add(options.sublayerOrder().encode());
         return cmd;
     }
 

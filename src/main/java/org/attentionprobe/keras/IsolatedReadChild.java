@@ -46,7 +46,8 @@ final class IsolatedReadChild {
         watchdog(Long.parseLong(args[3]), nativeLimit(Path.of(args[0]).toFile().length()));
         try {
             List<Integer> heads = args[2].isEmpty() ? List.of() : Stream.of(args[2].split(",")).map(Integer::valueOf).toList();
-            SavedModel m = ModelFiles.read(Path.of(args[0]), new LoadOptions(args[1].isEmpty() ? null : Path.of(args[1]), heads));
+            SublayerOrder order = args.length > 4 ? SublayerOrder.decode(args[4]) : SublayerOrder.builtIn();
+            SavedModel m = ModelFiles.read(Path.of(args[0]), new LoadOptions(args[1].isEmpty() ? null : Path.of(args[1]), heads, order));
             out.write(MODEL);
             SavedModelCodec.write(m, out);
         } catch (ProbeException e) {

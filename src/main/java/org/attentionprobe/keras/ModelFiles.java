@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * <pre>
  * zip                                        Keras 3 archive (.keras)                   {@link KerasArchive}
  * HDF5 with @model_config or model_weights   legacy HDF5 (model.save)                   {@link LegacyH5Reader}
- * HDF5 with root @layer_names                weights-only HDF5 (tf.keras save_weights)  {@link WeightsOnlyH5Reader}
+ * HDF5 with root @layer_names                weights-only HDF5 (tf.keras save_weights)  {@link WeightsOnlyH5Reader}, + optional --config
  * HDF5 with layers/.../vars                  Keras 3 weights (.weights.h5) + --config   {@link WeightsH5Reader}
  * </pre>
  */
@@ -31,7 +31,7 @@ public final class ModelFiles {
     private static final List<Hdf5Layout> HDF5_LAYOUTS = List.of(
             new Hdf5Layout("a legacy .h5 (model.save), which carries its own architecture", LegacyH5Reader::isLegacyLayout, false,
                     (file, options, order) -> LegacyH5Reader.read(file)),
-            new Hdf5Layout("a weights-only .h5 (save_weights), whose architecture is inferred from its weights", WeightsOnlyH5Reader::recognises, false,
+            new Hdf5Layout("a weights-only .h5 (save_weights), whose architecture is --config or inferred", WeightsOnlyH5Reader::recognises, true,
                     (file, options, order) -> WeightsOnlyH5Reader.read(file, options)),
             new Hdf5Layout("a Keras 3 .weights.h5", WeightsH5Reader::recognises, true, WeightsH5Reader::readWithConfig));
 
@@ -75,7 +75,7 @@ public final class ModelFiles {
 
     private static void rejectConfig(Path path, LoadOptions options, String what) {
         if (options.config() != null) {
-            throw new InvalidInputException("--config is for a Keras 3 .weights.h5, but " + path.getFileName() + " is " + what
+            throw new InvalidInputException("--config is for a weights-only file (a Keras 3 .weights.h5 or a tf.keras save_weights .h5), but " + path.getFileName() + " is " + what
                     + ": leave --config out");
         }
     }

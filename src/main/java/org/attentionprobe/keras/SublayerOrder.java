@@ -66,6 +66,24 @@ public final class SublayerOrder {
             "_self_attention_layernorm", "_self_attention_dropout", "_feedforward_layer_norm", "_feedforward_layernorm",
             "_feedforward_intermediate_dense", "_feedforward_output_dense", "_feedforward_dropout");
 
+    /** The table as one line, {@code Class=attr,attr;Class=...}, for a child JVM's command line; {@link #decode} reads it. */
+    public String encode() {
+        StringBuilder b = new StringBuilder();
+        attributesByClass.forEach((c, attrs) -> b.append(b.length() == 0 ? "" : ";").append(c).append('=').append(String.join(",", attrs)));
+        return b.toString();
+    }
+
+    public static SublayerOrder decode(String line) {
+        SublayerOrder order = new SublayerOrder();
+        for (String entry : line.split(";")) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                order.define(entry.substring(0, eq), entry.substring(eq + 1).isEmpty() ? new String[0] : entry.substring(eq + 1).split(","));
+            }
+        }
+        return order;
+    }
+
     /** Every class with a declared order, and its attributes. */
     public Map<String, List<String>> definitions() {
         return java.util.Collections.unmodifiableMap(attributesByClass);

@@ -114,7 +114,8 @@ public final class AttentionProbe {
 
     /** A sequence as the model will read it: padded/truncated 'pre' to L, with words. */
     public TokenSequence fit(ProbeInput input) {
-        int length = summary().sequenceLength();
+        // a variable-length model reads the sequence as it is; a fixed-length one, padded or truncated to L
+        int length = model.variableLength() ? Math.max(1, input.ids().length) : summary().sequenceLength();
         checkIds(input, length);
         int[] ids = Sequences.padPre(input.ids(), length);   // [L]
         String[] words = new String[length];
@@ -160,6 +161,9 @@ public final class AttentionProbe {
     public List<ProbeResult> run(List<ProbeInput> inputs, int batchSize) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+        }
+        if (model.variableLength()) {
+            batchSize = 1; // each sequence at its own length
         }
         List<ProbeResult> out = new ArrayList<>(inputs.size());
         for (int start = 0; start < inputs.size(); start += batchSize) {

@@ -197,7 +197,7 @@ class FormatErrorsTest {
     void configForAFileThatCarriesItsOwnIsRefused() {
         String m = message(InvalidInputException.class,
                 () -> TransformerModel.open(V1.keras(), LoadOptions.defaults().withConfig(V1.h5())));
-        assertEquals("--config is for a Keras 3 .weights.h5, but model.keras is a Keras 3 archive (.keras), which carries its "
+        assertEquals("--config is for a weights-only file (a Keras 3 .weights.h5 or a tf.keras save_weights .h5), but model.keras is a Keras 3 archive (.keras), which carries its "
                 + "own architecture: leave --config out", m);
     }
 
