@@ -86,7 +86,7 @@ public final class Attributions implements AutoCloseable {
             attention.add(atInput.output(name).slice(0).dup());
             attentionGradients.add(atInput.gradient(name).slice(0).dup());
         }
-        RelevanceMap rollout = AttentionRollout.of(attention);
+        RelevanceMap rollout = model.summary().rolloutNotApplicable().isEmpty() ? AttentionRollout.of(attention) : null;
         RelevanceMap gradAttention = GradientAttention.of(attention, attentionGradients);
 
         // Integrated gradients on the embedding output.

@@ -53,14 +53,19 @@ public record Explanation(int[] tokens, boolean[] real, double[] classProbabilit
         return Matrices.meanOfRows(Matrices.meanOverHeads(attention.get(attention.size() - 1)));
     }
 
-    /** {@code [L]}: attention rollout scores; they sum to 1. */
+    /** {@code [L]}: attention rollout scores; they sum to 1. Null when rollout does not apply to the model. */
     public double[] rollout() {
-        return rolloutMap.scores();
+        return rolloutMap == null ? null : rolloutMap.scores();
     }
 
-    /** {@code [L][L]}: the rollout matrix R, rows sum to 1. */
+    /** {@code [L][L]}: the rollout matrix R, rows sum to 1; null when rollout does not apply. */
     public double[][] rolloutMatrix() {
-        return rolloutMap.matrix();
+        return rolloutMap == null ? null : rolloutMap.matrix();
+    }
+
+    /** The methods that apply to this model, in {@link AttributionMethod} order (rollout only for residual self-attention blocks). */
+    public List<AttributionMethod> methods() {
+        return java.util.Arrays.stream(AttributionMethod.values()).filter(m -> m != AttributionMethod.ROLLOUT || rolloutMap != null).toList();
     }
 
     /** {@code [L]}: gradient × attention scores. */

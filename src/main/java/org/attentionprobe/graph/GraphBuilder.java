@@ -51,6 +51,7 @@ final class GraphBuilder {
     private final Set<String> failed = new HashSet<>();
     private final Set<String> produced = new HashSet<>();
     private final Map<String, SDVariable> named = new LinkedHashMap<>();
+    private final Map<String, SDVariable> layerResults = new LinkedHashMap<>();
     private final Map<String, String> taps = new LinkedHashMap<>();
     private final Map<String, long[]> tapShapes = new LinkedHashMap<>();
     private final List<BlockInfo> blocks = new ArrayList<>();
@@ -130,10 +131,11 @@ final class GraphBuilder {
             throw new UnsupportedModelException("the model output has shape " + Shapes.format(output.shape())
                     + "; expected a classifier output (batch, classes)");
         }
+        markResiduals(config);
         named.put("probabilities", output.var());
         ModelSummary summary = new ModelSummary(config.modelName(), model.format(), model.kerasVersion(), model.backend(),
                 sequenceLength, vocabSize, embedDim, (int) output.lastDim(), List.copyOf(layerInfos), List.copyOf(blocks));
-        return new ModelGraph(sd, TOKENS, named, taps, tapShapes, summary);
+        return new ModelGraph(sd, TOKENS, named, layerResults, taps, tapShapes, summary);
     }
 
     /** Maps one call of a layer; null when it failed or reads a layer that failed (whose problem is recorded). */
@@ -166,8 +168,8 @@ final class GraphBuilder {
             return null;
         }
         produced.add(layer.name());
-        if (node == 0 && !named.containsKey(LAYER_PREFIX + layer.name())) {
-            named.put(LAYER_PREFIX + layer.name(), out.var());
+        if (node == 0) {
+            layerResults.putIfAbsent(LAYER_PREFIX + layer.name(), out.var());
         }
         out = switch (kind.masking()) {
             case DROPS -> out.withMask(null);
@@ -179,6 +181,41 @@ final class GraphBuilder {
             outputs.put(new Call.TensorRef(layer.name(), node, extra.getKey()), extra.getValue());
         }
         return out;
+    }
+
+    /**
+     * A bare attention layer is residual when its output reaches an {@code Add} (layer or {@code x + y}), directly or
+     * through layers that are the identity at inference.
+     */
+    private void markResiduals(ModelConfig config) {
+        for (int i = 0; i < blocks.size(); i++) {
+            BlockInfo b = blocks.get(i);
+            if (!b.residual() && reachesAdd(config, b.layerName(), 0)) {
+                blocks.set(i, b.withResidual(true));
+            }
+        }
+    }
+
+    private boolean reachesAdd(ModelConfig config, String layer, int depth) {
+        if (depth > 8) {
+            return false;
+        }
+        for (LayerSpec consumer : config.layers()) {
+            boolean reads = consumer.calls().stream().flatMap(c -> c.tensors().stream()).anyMatch(t -> t.layer().equals(layer) && t.index() == 0);
+            if (!reads) {
+                continue;
+            }
+            LayerKind kind = mappers.find(consumer);
+            String cls = consumer.simpleClassName();
+            boolean add = cls.equals("Add") || (cls.equals("TFOpLambda") && consumer.config().path("function").asText().endsWith("add"));
+            if (add) {
+                return true;
+            }
+            if (kind != null && kind.mapper() instanceof org.attentionprobe.layers.IdentityMapper && reachesAdd(config, consumer.name(), depth + 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The mask Keras hands on: an explicit {@code mask=} argument, else the first argument's (when it is one tensor). */

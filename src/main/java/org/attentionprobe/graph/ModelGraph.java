@@ -25,6 +25,7 @@ import java.util.Map;
  *   <li>{@code block{i}/input}, {@code block{i}/output} {@code [B, L, E]}: a transformer block's input and output</li>
  *   <li>{@code block{i}/attention} {@code [B, H, L, L]}: {@code softmax(QKᵀ/√d)}, rows = query, columns = key</li>
  *   <li>{@code block{i}/attention_output} {@code [B, L, E]}: the attention layer's output after its projection</li>
+ *   <li>{@code layer/<name>}: any Keras layer's output (its first call's first output), not listed in {@link #outputNames()}</li>
  * </ul>
  * It knows nothing about files: it is built from a {@link SavedModel} by the layer mappers.
  */
@@ -32,15 +33,17 @@ public final class ModelGraph implements AutoCloseable {
     private final SameDiff sd;
     private final String tokens;
     private final Map<String, SDVariable> named;
+    private final Map<String, SDVariable> layerResults;
     private final Map<String, String> taps;
     private final Map<String, long[]> tapShapes;
     private final ModelSummary summary;
 
-    ModelGraph(SameDiff sd, String tokens, Map<String, SDVariable> named, Map<String, String> taps,
-               Map<String, long[]> tapShapes, ModelSummary summary) {
+    ModelGraph(SameDiff sd, String tokens, Map<String, SDVariable> named, Map<String, SDVariable> layerResults,
+               Map<String, String> taps, Map<String, long[]> tapShapes, ModelSummary summary) {
         this.sd = sd;
         this.tokens = tokens;
         this.named = new LinkedHashMap<>(named);
+        this.layerResults = new LinkedHashMap<>(layerResults);
         this.taps = new LinkedHashMap<>(taps);
         this.tapShapes = new LinkedHashMap<>(tapShapes);
         this.summary = summary;
@@ -144,7 +147,7 @@ public final class ModelGraph implements AutoCloseable {
 
     /** The graph variable behind a named result; an error listing the names when unknown. */
     public SDVariable variable(String name) {
-        SDVariable v = named.get(name);
+        SDVariable v = named.containsKey(name) ? named.get(name) : layerResults.get(name);
         if (v == null) {
             throw new IllegalArgumentException("no result named \"" + name + "\"; expected one of " + named.keySet());
         }

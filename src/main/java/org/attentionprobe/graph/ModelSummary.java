@@ -31,6 +31,26 @@ public record ModelSummary(String name, String format, String kerasVersion, Stri
         return org.attentionprobe.ModelOutput.classCount(outputs);
     }
 
+    /**
+     * Why attention rollout does not apply to this model, or empty when it does: rollout multiplies every block's
+     * attention, mixed with the identity for its residual connection, so every attention layer must be a residual
+     * self-attention over the same positions.
+     */
+    public java.util.Optional<String> rolloutNotApplicable() {
+        if (blocks.isEmpty()) {
+            return java.util.Optional.of("the model has no attention layer");
+        }
+        for (BlockInfo b : blocks) {
+            if (!b.selfAttention() || !b.residual()) {
+                return java.util.Optional.of("attention layer " + b.layerName() + " is " + (!b.selfAttention()
+                        ? "not a self-attention (its queries and keys read different tensors)"
+                        : "not followed by a residual connection (its output reaches no Add)")
+                        + ", and rollout follows attention only through residual self-attention blocks");
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     public long parameters() {
         return layers.stream().mapToLong(LayerInfo::parameters).sum();
     }

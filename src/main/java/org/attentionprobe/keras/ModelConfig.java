@@ -127,7 +127,7 @@ public final class ModelConfig {
                     }
                 }
             }
-            layers.add(new LayerSpec(name, className, text(layer, "module"), layerConfig, calls));
+            layers.add(new LayerSpec(name, className, module(layer, calls), layerConfig, calls));
         }
         String input = singleEndpoint(config.get("input_layers"), "input").layer();
         Call.TensorRef output = singleEndpoint(config.get("output_layers"), "output");
@@ -210,6 +210,21 @@ public final class ModelConfig {
             }
         }
         return calls;
+    }
+
+    /**
+     * The module Keras 3 recorded. Its legacy {@code .h5} drops modules, so an operation node ({@code x + y}) is then
+     * told from a layer ({@code layers.Add()}) by its config: a layer's always holds {@code trainable}, an operation's
+     * only its name and arguments ({@code {"name": "add"}}). Such nodes are given the module {@code keras.src.ops}.
+     */
+    private static String module(JsonNode layer, List<Call> calls) {
+        String module = text(layer, "module");
+        JsonNode config = layer.path("config");
+        boolean keras3Node = !calls.isEmpty() && layer.path("inbound_nodes").path(0).isObject();
+        if (module == null && keras3Node && config.isObject() && !config.has("trainable")) {
+            return "keras.src.ops";
+        }
+        return module;
     }
 
     /** The registered name ({@code keras_hub>TransformerEncoder}) when Keras 3 saved one, else {@code class_name}. */

@@ -65,33 +65,43 @@ final class AttentionCore {
      * @return {@code [B, H, Lq, dv]}
      */
     static SDVariable attend(LayerContext ctx, int block, SDVariable q, SDVariable k, SDVariable v, int heads, long lq, long lk) {
-        return attend(ctx, block, q, k, v, heads, lq, lk, null);
+        return attend(ctx, block, q, k, v, heads, lq, lk, null, false);
     }
 
     /**
      * Attention with a mask {@code m} ({@code [B, 1, Lq, Lk]} or broadcastable, 1 = attend, 0 = masked), as the
-     * file's Keras computed it:
+     * file's Keras computed it. The weights exposed as {@code block{i}/attention} are the ones Keras returns
+     * ({@code return_attention_scores=True}); the context is what its inference path multiplies with the values:
      * <pre>
-     * Keras 3     A = where(m, softmax(where(m, s, −1e9)), 0)   masked keys and fully masked query rows are exactly 0
-     * tf.keras 2  A = softmax(s + (1 − m)·(−1e9))               no zeroing
+     * P = softmax(where(m, s, −big))                    −big: −1e9 (scores path, tf.keras 2), −2.4e38 (dot-product path)
+     * Keras 3    exposed A = P · m                      masked keys and fully masked query rows are exactly 0
+     *            context   = A · V                      scores path: dropout &gt; 0 or return_attention_scores=True
+     *            context   = P · V                      dot-product path (ops.dot_product_attention, the default at
+     *                                                   inference): a fully masked query row attends uniformly to all keys
+     * tf.keras 2 exposed A = P, context = P · V          no zeroing
      * </pre>
-     * {@code where(m, s, −1e9)} is computed as {@code s·m + (m − 1)·1e9}: the same values for m ∈ {0, 1}.
+     * {@code where(m, s, −big)} is computed as {@code s·m + (m − 1)·big}: the same values for m ∈ {0, 1}, and either
+     * −big gives the same P in float32 (exp underflows to 0; a fully masked row is uniform).
+     *
+     * @param scoresPath true when Keras computes the context from the zeroed weights (see above)
      */
     static SDVariable attend(LayerContext ctx, int block, SDVariable q, SDVariable k, SDVariable v, int heads, long lq, long lk,
-                             SDVariable mask) {
+                             SDVariable mask, boolean scoresPath) {
         SameDiff sd = ctx.sd();
         SDVariable scores = sd.mmul(q, k, false, true, false);                           // [B, H, Lq, Lk]
-        SDVariable weights;
         if (mask == null) {
-            weights = sd.nn.softmax(scores, 3);
-        } else if (ctx.dialect() == org.attentionprobe.keras.ModelConfig.Dialect.KERAS_2) {
-            weights = sd.nn.softmax(scores.add(mask.rsub(1.0).mul(-1e9)), 3);
-        } else {
-            SDVariable masked = scores.mul(mask).add(mask.sub(1.0).mul(1e9));
-            weights = sd.nn.softmax(masked, 3).mul(mask);
+            SDVariable weights = ctx.output("block" + block + "/attention", sd.nn.softmax(scores, 3), -1, heads, lq, lk);
+            return sd.mmul(weights, v);
         }
-        weights = ctx.output("block" + block + "/attention", weights, -1, heads, lq, lk);
-        return sd.mmul(weights, v);
+        SDVariable p = sd.nn.softmax(scores.mul(mask).add(mask.sub(1.0).mul(1e9)), 3);  // [B, H, Lq, Lk]
+        if (ctx.dialect() == org.attentionprobe.keras.ModelConfig.Dialect.KERAS_2) {
+            return sd.mmul(ctx.output("block" + block + "/attention", p, -1, heads, lq, lk), v);
+        }
+        SDVariable zeroed = p.mul(mask);
+        SDVariable exposed = ctx.output("block" + block + "/attention", zeroed, -1, heads, lq, lk);
+        // the dot-product path adds back what the zeroing took: the uniform rows of fully masked queries
+        SDVariable used = scoresPath ? exposed : exposed.add(p.sub(zeroed));
+        return sd.mmul(used, v);
     }
 
     /**

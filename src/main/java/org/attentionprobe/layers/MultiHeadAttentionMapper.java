@@ -48,8 +48,9 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
         Tensor attentionMask = am instanceof Call.TensorArg ? ctx.tensor(am) : null;
         boolean causal = constant(ctx.argument("use_causal_mask", 9));
         SDVariable mask = combinedMask(ctx, query, value, key == value ? null : key, attentionMask, causal);
-        Tensor out = build(ctx, ctx.config(), query, key, value, 0, mask);
-        if (constant(ctx.argument("return_attention_scores", 5))) {
+        boolean returnScores = constant(ctx.argument("return_attention_scores", 5));
+        Tensor out = build(ctx, ctx.config(), query, key, value, 0, mask, returnScores);
+        if (returnScores) {
             int block = ctx.blockCount() - 1;
             ctx.extraOutput(1, new Tensor(ctx.result("block" + block + "/attention"),
                     new long[]{ANY, ctx.blocks().get(block).heads(), query.shape()[1], key.shape()[1]}));
@@ -103,11 +104,17 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
 
     /** Builds the attention; {@code ffDim} is recorded in the block info (0 when standalone). */
     static Tensor build(LayerContext ctx, LayerConfig config, Tensor query, Tensor key, Tensor value, int ffDim) {
-        return build(ctx, config, query, key, value, ffDim, null);
+        return build(ctx, config, query, key, value, ffDim, null, false);
     }
 
-    /** Builds the attention with a mask from {@link #combinedMask} (null: none). */
-    static Tensor build(LayerContext ctx, LayerConfig config, Tensor query, Tensor key, Tensor value, int ffDim, SDVariable mask) {
+    /**
+     * Builds the attention with a mask from {@link #combinedMask} (null: none). Keras 3 computes a masked attention's
+     * context on its scores path when the layer has dropout or the call returns the scores, else with
+     * {@code ops.dot_product_attention}; they differ in fully masked query rows ({@link AttentionCore#attend}).
+     */
+    static Tensor build(LayerContext ctx, LayerConfig config, Tensor query, Tensor key, Tensor value, int ffDim, SDVariable mask,
+                        boolean returnsScores) {
+        boolean scoresPath = returnsScores || config.optDouble("dropout").orElse(0) > 0;
         WeightCursor w = ctx.weights();
         Weight first = w.peek(0);
         if (first == null || first.rank() != 3) {
@@ -134,7 +141,9 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
         INDArray wo = w.next("output kernel", heads, valueDim, outDim);
         INDArray bo = useBias ? w.next("output bias", outDim) : null;
 
-        int block = ctx.beginBlock(new BlockInfo(ctx.layer().name(), KIND, heads, keyDim, valueDim, ffDim));
+        boolean self = query.var() == key.var() && key.var() == value.var();
+        // a bare layer's residual connection, if any, is outside it: the graph builder looks for it afterwards
+        int block = ctx.beginBlock(new BlockInfo(ctx.layer().name(), KIND, heads, keyDim, valueDim, ffDim, self, ffDim > 0));
         SameDiff sd = ctx.sd();
         long lq = query.shape()[1];
         long lk = key.shape()[1];
@@ -154,7 +163,7 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
             k = AttentionCore.splitHeads(sd, project(ctx, "key", key, wk, bk), lk, heads, keyDim);
             v = AttentionCore.splitHeads(sd, project(ctx, "value", value, wv, bv), lk, heads, valueDim);
         }
-        SDVariable context = AttentionCore.attend(ctx, block, q, k, v, heads, lq, lk, mask);  // [B, H, Lq, dv]
+        SDVariable context = AttentionCore.attend(ctx, block, q, k, v, heads, lq, lk, mask, scoresPath);  // [B, H, Lq, dv]
         SDVariable out = AttentionCore.mergeAndProject(ctx, "output", context, heads, valueDim, lq,
                 wo.reshape((long) heads * valueDim, outDim), bo);                                 // [B, Lq, E_out]
         return new Tensor(ctx.output("block" + block + "/attention_output", out, ANY, lq, outDim), new long[]{ANY, lq, outDim});

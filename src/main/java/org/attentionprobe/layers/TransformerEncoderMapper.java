@@ -58,11 +58,11 @@ public final class TransformerEncoderMapper implements LayerMapper {
             requireVector(layer, "self_attention_layer_norm gamma", w.peek(attentionWeights), e);
             requireVector(layer, "self_attention_layer_norm beta", w.peek(attentionWeights + 1), e);
             attentionInput = x.with(Ops.layerNorm(ctx, "self_attention_layer_norm", x, gamma1, beta1, eps), x.shape());
-            attention = MultiHeadAttentionMapper.build(ctx, config, attentionInput, attentionInput, attentionInput, ff, mask);
+            attention = MultiHeadAttentionMapper.build(ctx, config, attentionInput, attentionInput, attentionInput, ff, mask, false);
             w.next("self_attention_layer_norm gamma", e);
             w.next("self_attention_layer_norm beta", e);
         } else {
-            attention = MultiHeadAttentionMapper.build(ctx, config, x, x, x, ff, mask);
+            attention = MultiHeadAttentionMapper.build(ctx, config, x, x, x, ff, mask, false);
             gamma1 = ctx.weights().next("self_attention_layer_norm gamma", e);
             beta1 = ctx.weights().next("self_attention_layer_norm beta", e);
         }

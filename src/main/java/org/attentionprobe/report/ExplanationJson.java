@@ -31,12 +31,16 @@ public final class ExplanationJson {
         }
         ObjectNode scores = o.putObject("scores");
         ObjectNode definitions = o.putObject("definitions");
-        for (AttributionMethod m : AttributionMethod.values()) {
+        for (AttributionMethod m : e.methods()) {
             ArrayNode values = scores.putArray(m.key());
             for (double v : e.scores(m)) {
                 values.add(v);
             }
             definitions.put(m.key(), m.description());
+        }
+        if (e.rollout() == null) {
+            definitions.put(AttributionMethod.ROLLOUT.key(), "not applicable: the model's attention layers are not all residual "
+                    + "self-attention blocks, which rollout assumes");
         }
         IntegratedGradients g = e.integrated();
         ObjectNode ig = o.putObject("integrated_gradients");

@@ -41,16 +41,19 @@ public final class ExplanationText {
                 shown.length == e.length() ? "positions" : "real tokens", e.length(), shown.length == e.length() ? "" : ", padding included"));
         StringBuilder header = new StringBuilder("       ");
         List<int[]> tops = new ArrayList<>();
-        for (AttributionMethod m : AttributionMethod.values()) {
+        for (AttributionMethod m : e.methods()) {
             header.append(String.format(Locale.ROOT, " %-" + (WORD + 10) + "s", heading(m)));
             tops.add(top(e.scores(m), shown, TOP));
         }
         out.add(header.toString().stripTrailing());
+        if (e.rollout() == null) {
+            out.add("    (attention rollout does not apply to this model: its attention layers are not all residual self-attention blocks)");
+        }
         for (int row = 0; row < Math.min(TOP, shown.length); row++) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "    %2d ", row + 1));
             for (int m = 0; m < tops.size(); m++) {
                 int p = tops.get(m)[row];
-                AttributionMethod method = AttributionMethod.values()[m];
+                AttributionMethod method = e.methods().get(m);
                 line.append(String.format(Locale.ROOT, " %-" + WORD + "s %s ", cut(words[p] + "·" + p, WORD),
                         number(e.scores(method)[p], method.signed())));
             }

@@ -54,7 +54,7 @@ public record HtmlReview(String title, List<String> words, boolean[] real, List<
      */
     public static HtmlReview of(String title, Explanation e, List<String> words, List<String> classNames, OptionalInt trueClass) {
         List<TokenScores> scores = new ArrayList<>();
-        for (AttributionMethod m : AttributionMethod.values()) {
+        for (AttributionMethod m : e.methods()) {
             scores.add(new TokenScores(m.label(), m.description(), m.signed(), e.scores(m)));
         }
         IntegratedGradients ig = e.integrated();
