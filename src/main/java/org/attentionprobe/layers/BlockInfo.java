@@ -12,15 +12,17 @@ package org.attentionprobe.layers;
  * @param selfAttention queries, keys and values all read the same tensor
  * @param residual      the attention's output is added to a skip path (a transformer block; or a bare attention
  *                      layer whose output reaches an {@code Add}): attention rollout assumes this of every block
+ * @param masked        Keras masks its attention (padding from {@code mask_zero}, an {@code attention_mask}): masked
+ *                      keys get weight 0 and fully masked queries attend to nothing
  */
 public record BlockInfo(String layerName, String kind, int heads, int keyDim, int valueDim, int ffDim,
-                        boolean selfAttention, boolean residual) {
-    /** A transformer block: self-attention with a residual connection. */
+                        boolean selfAttention, boolean residual, boolean masked) {
+    /** A transformer block: self-attention with a residual connection, unmasked. */
     public BlockInfo(String layerName, String kind, int heads, int keyDim, int valueDim, int ffDim) {
-        this(layerName, kind, heads, keyDim, valueDim, ffDim, true, true);
+        this(layerName, kind, heads, keyDim, valueDim, ffDim, true, true, false);
     }
 
     public BlockInfo withResidual(boolean isResidual) {
-        return new BlockInfo(layerName, kind, heads, keyDim, valueDim, ffDim, selfAttention, isResidual);
+        return new BlockInfo(layerName, kind, heads, keyDim, valueDim, ffDim, selfAttention, isResidual, masked);
     }
 }

@@ -143,7 +143,7 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
 
         boolean self = query.var() == key.var() && key.var() == value.var();
         // a bare layer's residual connection, if any, is outside it: the graph builder looks for it afterwards
-        int block = ctx.beginBlock(new BlockInfo(ctx.layer().name(), KIND, heads, keyDim, valueDim, ffDim, self, ffDim > 0));
+        int block = ctx.beginBlock(new BlockInfo(ctx.layer().name(), KIND, heads, keyDim, valueDim, ffDim, self, ffDim > 0, mask != null));
         SameDiff sd = ctx.sd();
         long lq = query.shape()[1];
         long lk = key.shape()[1];

@@ -143,7 +143,12 @@ public final class TextReport {
         out.println("  query tokens; \"strongest queries\" are the rows with the largest single weight, and what they attend to.");
         out.println("  Attention shows how the tokens' information mixes inside the model, not by itself why the class was");
         out.println("  chosen: the mixed values, the feed-forward layers and the classifier after them decide that.");
-        if (s.paddingCount() > 0) {
+        boolean masked = report.model().blocks().stream().anyMatch(org.attentionprobe.layers.BlockInfo::masked);
+        if (s.paddingCount() > 0 && masked) {
+            out.printf(Locale.ROOT, "  The model masks its %d <pad> positions: no token attends to them (weight 0), and as queries they%n",
+                    s.paddingCount());
+            out.println("  attend to nothing (their rows are 0). The lists below count the " + s.realCount() + " real tokens.");
+        } else if (s.paddingCount() > 0) {
             out.printf(Locale.ROOT, "  The model has no padding mask, so tokens also attend to the %d <pad> positions. %s%n", s.paddingCount(),
                     report.keepPadding() ? "The lists below include" : "The lists below");
             out.println(report.keepPadding()
@@ -154,7 +159,10 @@ public final class TextReport {
 
     private static void printHead(ProbeReport report, ProbeReport.HeadSection section, PrintWriter out) {
         TokenSequence s = report.result().sequence();
-        String title = section.head().toString();
+        var blocks = report.model().blocks();
+        int b = section.head().block();
+        String title = b < blocks.size() ? "block " + b + " (" + blocks.get(b).layerName() + "), head " + section.head().head()
+                : section.head().toString();
         if (s.paddingCount() > 0) {
             title += String.format(Locale.ROOT, " — real tokens give %.1f%% of their attention to padding (uniform: %.1f%%)",
                     100 * section.paddingShare(), 100.0 * s.paddingCount() / s.length());

@@ -67,7 +67,7 @@ class ProbeCommandTest {
         assertEquals("", r.err());
         assertTrue(r.out().startsWith("model.h5 — legacy HDF5 (model.save), Keras 3.15.1; 1 block × 2 heads; vocab 500; maxlen 200"), r.out());
         assertTrue(r.out().contains("  predicted   negative "), r.out());
-        assertTrue(r.out().contains("block 0, head 0 —") && r.out().contains("block 0, head 1 —"), r.out());
+        assertTrue(r.out().contains("block 0 (transformer_block), head 0 —") && r.out().contains("block 0 (transformer_block), head 1 —"), r.out());
         assertTrue(r.out().contains("how to read this"), r.out());
     }
 

@@ -65,7 +65,7 @@ class TextReportTest {
                 }
             }
             assertEquals("terrible", Imdb.vocab().get(Imdb.x(0)[best]));
-            String section = report.substring(report.indexOf("block 0, head " + h + " —"));
+            String section = report.substring(report.indexOf("block 0 (transformer_block), head " + h + " —"));
             String firstRow = section.lines().skip(3).findFirst().orElseThrow();
             assertEquals(String.format(Locale.ROOT, "    %4d  %-16s  %.4f  ×%.2f", best, "terrible", bestMean, bestMean * 200), firstRow);
         }
