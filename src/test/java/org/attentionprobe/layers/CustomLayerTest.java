@@ -42,7 +42,7 @@ class CustomLayerTest {
         assertTrue(LayerMappers.withPlugins().classNames().contains("demo>ScaleShift"));
         Cli.Result r = Cli.run(DIR.resolve("model.keras").toString(), "--tokens", "3,5,7,9,11");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("block 0 (multi_head_attention), head 0"), r.out());
+        assertTrue(r.out().contains("block 0 (attention), head 0"), r.out());
     }
 
     @Test
