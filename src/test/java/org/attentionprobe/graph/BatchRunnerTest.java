@@ -157,7 +157,7 @@ class BatchRunnerTest {
         return s;
     }
 
-    private static Map<String, INDArray> copies(Map<String, INDArray> m) {
+    static Map<String, INDArray> copies(Map<String, INDArray> m) {
         Map<String, INDArray> out = new java.util.LinkedHashMap<>();
         m.forEach((k, v) -> out.put(k, v.dup()));
         return out;

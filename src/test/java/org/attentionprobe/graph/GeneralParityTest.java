@@ -74,6 +74,45 @@ public class GeneralParityTest {
                                 layerTests(dir.resolve(f.getKey()), f.getValue(), LayerMappers.builtIn(), Npy.readNpz(ref))))))));
     }
 
+    /**
+     * The fast path ({@link BatchRunner}, what corpus runs use) on every general model at batches of 1, 3 and 24 rows:
+     * the attention weights, attention outputs and probabilities equal Keras's and SameDiff's own {@code sd.output}.
+     */
+    @TestFactory
+    Stream<DynamicNode> theFastPathMatchesKerasAndSameDiffAtEveryBatchSize() {
+        return folders().stream().map(dir -> DynamicContainer.dynamicContainer(dir.getFileName().toString(),
+                fastPathTests(dir.resolve("model.keras"), LayerMappers.builtIn(), Npy.readNpz(dir.resolve("reference.npz")))));
+    }
+
+    public static Stream<DynamicNode> fastPathTests(Path file, LayerMappers mappers, Map<String, INDArray> ref) {
+        List<DynamicNode> tests = new ArrayList<>();
+        try (TransformerModel model = TransformerModel.open(file, LoadOptions.defaults(), mappers)) {
+            ModelGraph graph = model.atLength((int) ref.get("x").size(1)).graph();
+            List<String> names = graph.outputNames().stream()
+                    .filter(n -> n.equals("probabilities") || n.endsWith("/attention") || n.endsWith("/attention_output")).toList();
+            try (BatchRunner runner = graph.runner(names)) {
+                for (int batch : new int[]{1, 3, 24}) {
+                    INDArray x = BatchRunnerTest.rows(ref.get("x").castTo(DataType.INT32), batch);
+                    Map<String, INDArray> fast = BatchRunnerTest.copies(runner.run(x));
+                    Map<String, INDArray> samediff = graph.run(x, names, Map.of());
+                    List<DynamicNode> layers = new ArrayList<>();
+                    for (String name : names) {
+                        String key = name.equals("probabilities") ? "probs"
+                                : name.endsWith("/attention") ? name.replace('/', '_') + "_weights" : name.replace('/', '_');
+                        double atol = name.endsWith("/attention_output") ? HIDDEN_ATOL : ATTENTION_ATOL;
+                        INDArray expected = BatchRunnerTest.rows(ref.get(key), batch);
+                        layers.add(compare(name + " = Keras", expected, fast.get(name), atol));
+                        // hidden states: float rounding of two kernels (oneDNN vs plain) adds up over blocks, as against Keras
+                        layers.add(compare(name + " = sd.output", samediff.get(name), fast.get(name),
+                                name.endsWith("/attention_output") ? HIDDEN_ATOL : BatchRunnerTest.SAMEDIFF_ATOL));
+                    }
+                    tests.add(DynamicContainer.dynamicContainer("batch " + batch, layers));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
     /** {@code reference.npz} and, for variable-length models, references at other lengths ({@code reference_len7.npz}). */
     static List<Path> references(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {

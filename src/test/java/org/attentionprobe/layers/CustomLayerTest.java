@@ -30,6 +30,12 @@ class CustomLayerTest {
                 GeneralParityTest.layerTests(DIR.resolve("model.h5"), LoadOptions.defaults(), mappers, Npy.readNpz(DIR.resolve("reference.npz"))));
     }
 
+    @TestFactory
+    Stream<DynamicNode> theFastPathRunsTheUserLayer() {
+        return GeneralParityTest.fastPathTests(DIR.resolve("model.keras"), LayerMappers.builtIn().register(ScaleShiftKind.kind()),
+                Npy.readNpz(DIR.resolve("reference.npz")));
+    }
+
     @Test
     void withoutTheMapperTheLayerIsNamedWithHowToAddIt() {
         UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> TransformerModel.open(DIR.resolve("model.keras")));
