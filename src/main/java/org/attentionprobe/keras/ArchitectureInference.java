@@ -190,8 +190,8 @@ public final class ArchitectureInference {
     private UnsupportedModelException unsupported(String detail) {
         return new UnsupportedModelException("cannot infer the architecture of " + fileName + " from its weights: " + detail
                 + "; a weights-only file is read as the keras.io Transformer classifier (TokenAndPositionEmbedding, "
-                + "TransformerBlocks, GlobalAveragePooling1D, Dense layers); save the model with model.save(\"model.keras\") "
-                + "to keep its architecture");
+                + "TransformerBlocks, GlobalAveragePooling1D, Dense layers); give its architecture with --config "
+                + "(model.to_json() written to config.json, or a .keras/.h5 of the same model)");
     }
 
     private static String shapes(List<Weight> weights) {

@@ -1,0 +1,75 @@
+package org.attentionprobe.keras;
+
+import org.attentionprobe.TransformerModel;
+import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.testing.Cli;
+import org.attentionprobe.testing.Hdf5Edit;
+import org.attentionprobe.testing.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Models of the general kind that cannot be mapped, or lack what they need, fail with one line naming what. */
+class GeneralImportErrorsTest {
+    static final Path GENERAL = TestData.ROOT.resolve("general");
+
+    @TempDir
+    Path tmp;
+
+    private Path withConfig(Path source, String from, String to) throws IOException {
+        String json;
+        try (Hdf5File f = Hdf5File.open(source)) {
+            json = String.join("", f.stringAttribute("/", "model_config").orElseThrow());
+        }
+        assertTrue(json.contains(from), "fixture config should contain " + from);
+        Path copy = tmp.resolve(source.getParent().getFileName() + ".h5");
+        try (Hdf5Edit edit = Hdf5Edit.copy(source, copy)) {
+            edit.writeStringAttribute("/", "model_config", json.replace(from, to));
+        }
+        return copy;
+    }
+
+    @Test
+    void everyUnsupportedLayerIsNamedWithItsLayerInOneLine() throws IOException {
+        Path file = withConfig(GENERAL.resolve("hub-encoder-post/model.h5"), "TransformerEncoder", "TransformerDecoder");
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> TransformerModel.open(file));
+        assertTrue(e.getMessage().contains("Unknown layer class keras_hub>TransformerDecoder (layer encoder1)"), e.getMessage());
+        assertTrue(e.getMessage().contains("Unknown layer class keras_hub>TransformerDecoder (layer encoder2)"), e.getMessage());
+
+        Cli.Result r = Cli.run(file.toString(), "--tokens", "3,4,5");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.errIsOneLine(), r.err());
+        assertTrue(r.err().contains("keras_hub>TransformerDecoder (layer encoder1)") && r.err().contains("(layer encoder2)"), r.err());
+    }
+
+    @Test
+    void anUnsupportedOperationIsNamedAsAnOperation() throws IOException {
+        Path file = withConfig(GENERAL.resolve("hub-encoder-prenorm/model.h5"), "\"GetItem\"", "\"Einsum\"");
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> TransformerModel.open(file));
+        assertTrue(e.getMessage().contains("Unsupported operation Einsum (keras.src.ops, layer get_item"), e.getMessage());
+        assertTrue(e.getMessage().contains("supported operations: Add, Subtract, Multiply, NotEqual"), e.getMessage());
+    }
+
+    @Test
+    void aWeightsOnlyFileOfAnotherArchitectureAsksForItsConfig() {
+        Path file = GENERAL.resolve("conv1d-encoder/legacy-weights.h5");
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> TransformerModel.open(file));
+        assertTrue(e.getMessage().startsWith("cannot infer the architecture of legacy-weights.h5 from its weights"), e.getMessage());
+        assertTrue(e.getMessage().contains("give its architecture with --config"), e.getMessage());
+    }
+
+    @Test
+    void aWeightsOnlyFileWhoseLayersDoNotMatchTheConfigSaysBoth() {
+        Path file = GENERAL.resolve("conv1d-encoder/legacy-weights.h5");
+        LoadOptions other = LoadOptions.defaults().withConfig(GENERAL.resolve("mha-masked/config.json"));
+        var e = assertThrows(org.attentionprobe.BrokenModelException.class, () -> TransformerModel.open(file, other));
+        assertTrue(e.getMessage().startsWith("legacy-weights.h5 does not match the config in config.json: expected 7 layers with weights "
+                + "[embedding, attention, norm1, ff1, ff2, norm2, classes], the file has 13 [embedding, ln_a0, attention0,"), e.getMessage());
+    }
+}
