@@ -90,6 +90,11 @@ public final class TransformerModel implements AutoCloseable {
                 ModelGraph.build(saved, mappers, options.withSequenceLength(l)), mappers, options.withSequenceLength(l)));
     }
 
+    /** The layer kinds this model was built with. */
+    public LayerMappers mappers() {
+        return mappers;
+    }
+
     public ModelSummary summary() {
         return graph.summary();
     }

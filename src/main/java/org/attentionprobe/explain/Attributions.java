@@ -37,6 +37,7 @@ public final class Attributions implements AutoCloseable {
     private final TransformerModel model;        // built with taps, owned
     private final TapGradients gradients;
     private final IntegratedGradientsPath path;
+    private final java.util.Map<Integer, Attributions> byLength = new java.util.HashMap<>(); // variable-length models
 
     private Attributions(TransformerModel model) {
         this.model = model;
@@ -46,7 +47,7 @@ public final class Attributions implements AutoCloseable {
 
     /** For a model opened with the built-in layer mappers (one opened with your own: {@link #of(SavedModel, LayerMappers)}). */
     public static Attributions of(TransformerModel model) {
-        return of(model.saved(), LayerMappers.builtIn());
+        return of(model.saved(), model.mappers());
     }
 
     public static Attributions of(SavedModel saved, LayerMappers mappers) {
@@ -67,6 +68,10 @@ public final class Attributions implements AutoCloseable {
      * @param explainedClass the class whose probability to explain; the predicted class when empty
      */
     public synchronized Explanation explain(int[] tokens, OptionalInt explainedClass, ExplainOptions options) {
+        if (model.variableLength() && tokens.length != model.summary().sequenceLength()) {
+            // the same model built for this length (owned and closed by this one's model)
+            return byLength.computeIfAbsent(tokens.length, l -> new Attributions(model.atLength(l))).explain(tokens, explainedClass, options);
+        }
         ModelGraph graph = model.graph();
         INDArray x = graph.tokenArray(new int[][]{tokens});          // [1, L], checked
         graph.checkTokens(x);
@@ -87,7 +92,7 @@ public final class Attributions implements AutoCloseable {
             attentionGradients.add(atInput.gradient(name).slice(0).dup());
         }
         RelevanceMap rollout = model.summary().rolloutNotApplicable().isEmpty() ? AttentionRollout.of(attention) : null;
-        RelevanceMap gradAttention = GradientAttention.of(attention, attentionGradients);
+        RelevanceMap gradAttention = attention.isEmpty() ? null : GradientAttention.of(attention, attentionGradients);
 
         // Integrated gradients on the embedding output.
         double[] input = Matrices.flat(atInput.output(TapGradients.EMBEDDING));   // e [L * E]

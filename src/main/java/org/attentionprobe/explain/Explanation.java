@@ -50,6 +50,9 @@ public record Explanation(int[] tokens, boolean[] real, double[] classProbabilit
 
     /** {@code [L]}: attention received in the last block, {@code mean_h mean_i A_N[h, i, j]}. */
     public double[] attentionReceived() {
+        if (attention.isEmpty()) {
+            return null;
+        }
         return Matrices.meanOfRows(Matrices.meanOverHeads(attention.get(attention.size() - 1)));
     }
 
@@ -65,16 +68,19 @@ public record Explanation(int[] tokens, boolean[] real, double[] classProbabilit
 
     /** The methods that apply to this model, in {@link AttributionMethod} order (rollout only for residual self-attention blocks). */
     public List<AttributionMethod> methods() {
-        return java.util.Arrays.stream(AttributionMethod.values()).filter(m -> m != AttributionMethod.ROLLOUT || rolloutMap != null).toList();
+        return java.util.Arrays.stream(AttributionMethod.values())
+                .filter(m -> m != AttributionMethod.ROLLOUT || rolloutMap != null)
+                .filter(m -> m == AttributionMethod.INTEGRATED_GRADIENTS || m == AttributionMethod.ROLLOUT || !attention.isEmpty())
+                .toList();
     }
 
     /** {@code [L]}: gradient × attention scores. */
     public double[] gradAttention() {
-        return gradAttentionMap.scores();
+        return gradAttentionMap == null ? null : gradAttentionMap.scores();
     }
 
     public double[][] gradAttentionMatrix() {
-        return gradAttentionMap.matrix();
+        return gradAttentionMap == null ? null : gradAttentionMap.matrix();
     }
 
     /** {@code [L]}: integrated-gradients scores, summed over the embedding dimension. */

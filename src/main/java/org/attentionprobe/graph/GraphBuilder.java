@@ -134,7 +134,8 @@ final class GraphBuilder {
         markResiduals(config);
         named.put("probabilities", output.var());
         ModelSummary summary = new ModelSummary(config.modelName(), model.format(), model.kerasVersion(), model.backend(),
-                sequenceLength, vocabSize, embedDim, (int) output.lastDim(), List.copyOf(layerInfos), List.copyOf(blocks));
+                sequenceLength, vocabSize, embedDim, (int) output.lastDim(), List.copyOf(layerInfos), List.copyOf(blocks),
+                isVariableLength(config));
         return new ModelGraph(sd, TOKENS, named, layerResults, taps, tapShapes, summary);
     }
 
@@ -228,6 +229,11 @@ final class GraphBuilder {
             return ctx.tensor(first).mask();
         }
         return null;
+    }
+
+    private static boolean isVariableLength(ModelConfig config) {
+        long[] shape = config.inputShape();
+        return shape != null && shape.length == 2 && shape[1] < 0;
     }
 
     /** L from the input's declared shape, else from a layer's {@code maxlen} or {@code sequence_length}. */

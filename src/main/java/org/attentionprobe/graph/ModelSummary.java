@@ -18,9 +18,16 @@ import java.util.List;
  *                       (two classes; see {@link #classCount()})
  * @param layers         every layer, in call order
  * @param blocks         every attention block, in order
+ * @param variableLength the model takes sequences of any length ({@code Input(shape=(None,))}); {@code sequenceLength}
+ *                       is then the length this graph was built for
  */
 public record ModelSummary(String name, String format, String kerasVersion, String backend, int sequenceLength,
-                           long vocabSize, long embedDim, int outputs, List<LayerInfo> layers, List<BlockInfo> blocks) {
+                           long vocabSize, long embedDim, int outputs, List<LayerInfo> layers, List<BlockInfo> blocks,
+                           boolean variableLength) {
+    public ModelSummary(String name, String format, String kerasVersion, String backend, int sequenceLength,
+                        long vocabSize, long embedDim, int outputs, List<LayerInfo> layers, List<BlockInfo> blocks) {
+        this(name, format, kerasVersion, backend, sequenceLength, vocabSize, embedDim, outputs, layers, blocks, false);
+    }
 
     /** One layer: name, Keras class, output shape (batch first as -1), parameter count. */
     public record LayerInfo(String name, String className, long[] outputShape, long parameters) {

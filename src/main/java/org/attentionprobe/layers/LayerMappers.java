@@ -100,7 +100,7 @@ public final class LayerMappers {
         }
         return "Unknown layer class " + layer.className() + " (layer " + layer.name() + "); supported: "
                 + String.join(", ", names(false)) + ". To add it, register a LayerKind: LayerMappers.builtIn().register(LayerKind.of(\""
-                + layer.className() + "\", mapper))";
+                + layer.className() + "\", mapper)), or on the command line put a jar with a LayerKindProvider on the class path";
     }
 
     private List<String> names(boolean operations) {

@@ -46,7 +46,9 @@ public final class ExplanationText {
             tops.add(top(e.scores(m), shown, TOP));
         }
         out.add(header.toString().stripTrailing());
-        if (e.rollout() == null) {
+        if (e.attention().isEmpty()) {
+            out.add("    (the model has no attention layer: only integrated gradients apply)");
+        } else if (e.rollout() == null) {
             out.add("    (attention rollout does not apply to this model: its attention layers are not all residual self-attention blocks)");
         }
         for (int row = 0; row < Math.min(TOP, shown.length); row++) {

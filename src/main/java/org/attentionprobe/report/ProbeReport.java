@@ -46,13 +46,16 @@ public record ProbeReport(Path modelFile, ModelSummary model, ProbeResult result
 
     /** {@code model.h5 — legacy HDF5 (model.save), Keras 3.15.1; 1 block × 2 heads; vocab 500; maxlen 200; 2 classes}. */
     public static String modelLine(Path modelFile, ModelSummary model) {
-        return String.format(Locale.ROOT, "%s — %s, Keras %s; %s; vocab %d; maxlen %d; %d classes",
+        return String.format(Locale.ROOT, "%s — %s, Keras %s; %s; vocab %d; %s; %d classes",
                 modelFile.getFileName(), model.format(), model.kerasVersion(), blocks(model.blocks()),
-                model.vocabSize(), model.sequenceLength(), model.classCount());
+                model.vocabSize(), model.variableLength() ? "any length" : "maxlen " + model.sequenceLength(), model.classCount());
     }
 
     /** {@code 1 block × 2 heads}, or {@code 2 blocks × (2, 4) heads} when blocks differ. */
     static String blocks(List<BlockInfo> blocks) {
+        if (blocks.isEmpty()) {
+            return "no attention layer";
+        }
         String count = blocks.size() + (blocks.size() == 1 ? " block" : " blocks");
         List<Integer> heads = blocks.stream().map(BlockInfo::heads).distinct().toList();
         if (heads.size() == 1) {

@@ -137,6 +137,11 @@ public final class TextReport {
         TokenSequence s = report.result().sequence();
         int l = s.length();
         out.println("how to read this");
+        if (report.model().blocks().isEmpty()) {
+            out.println("  The model has no attention layer, so there is no attention to show: --explain attributes the");
+            out.println("  prediction to the tokens with integrated gradients.");
+            return;
+        }
         out.printf(Locale.ROOT, "  Each head weighs every pair of positions: a %d × %d matrix. A row is a query token; its columns are%n", l, l);
         out.printf(Locale.ROOT, "  the keys it attends to, and the row sums to 1. Uniform attention would give each key 1/%d = %.4f,%n", l, 1.0 / l);
         out.println("  so ×1.5 means 1.5 times uniform. \"Receive the most attention\" averages each key's column over the");
