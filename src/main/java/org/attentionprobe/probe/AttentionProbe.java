@@ -95,6 +95,11 @@ public final class AttentionProbe {
         return run(ProbeInput.ofTokens("tokens", ids, padId));
     }
 
+    /** The padding token id: the data's, else 0. */
+    public int padId() {
+        return padId;
+    }
+
     public ProbeInput reviewInput(int index) {
         if (data == null) {
             throw new InvalidInputException("no reviews: expected the files python-export/export_reviews.py writes ("

@@ -75,6 +75,13 @@ public final class Corpus {
                 i -> ProbeInput.ofFileRow(fileName, i, raw[i], fitted[i], padId));
     }
 
+    /** Sequences given as inputs, with ids {@code firstId, firstId + 1, ...} (a Spark partition's rows). */
+    public static Corpus of(String description, List<ProbeInput> inputs, int firstId) {
+        List<ProbeInput> copy = List.copyOf(inputs);
+        boolean labelled = copy.stream().allMatch(i -> i.label().isPresent());
+        return new Corpus(description, firstId, copy.size(), labelled, copy::get);
+    }
+
     /** How many sequences. */
     public int size() {
         return size;

@@ -110,6 +110,39 @@ public final class CorpusTally {
         }
     }
 
+    /**
+     * Adds totals computed elsewhere (a Spark aggregation): {@code n} sequences of true class {@code t} predicted as
+     * {@code p}. With {@link #addWordTotals}, {@link #addEntropyTotals}, {@link #addError} and {@link #addSequences} the
+     * tally holds what {@link #add} would have summed, up to the order of float additions.
+     */
+    public void addConfusion(int t, int p, long n) {
+        confusion[t][p] += n;
+    }
+
+    /** Token {@code id} was a shown key of head {@code h} (index into {@link #heads()}) {@code n} times, receiving {@code sum}. */
+    public void addWordTotals(int h, int id, long n, double sum) {
+        occurrences[h][id] += n;
+        received[h][id] += sum;
+    }
+
+    /** {@code count} finite entropies of head {@code h}, summing to {@code sum}. */
+    public void addEntropyTotals(int h, double sum, long count) {
+        entropySum[h] += sum;
+        entropyCount[h] += count;
+    }
+
+    /** A wrongly predicted labelled sequence, a candidate for {@link #confidentErrors()}. */
+    public void addError(ReviewSummary s) {
+        errors.add(s);
+        if (errors.size() > ERRORS) {
+            errors.poll();
+        }
+    }
+
+    public void addSequences(long n) {
+        sequences += n;
+    }
+
     public List<String> classNames() {
         return classNames;
     }
