@@ -28,7 +28,7 @@ import java.util.OptionalInt;
  */
 final class PartitionSummaries implements FlatMapFunction<Iterator<Tuple2<Row, Long>>, Row> {
     /** Rows per corpus run: the task holds their summaries, not their attention. */
-    static final int CHUNK = 512;
+    static final int CHUNK = 4096;
 
     private final SparkProbeOptions options;
     private final InputColumns columns;

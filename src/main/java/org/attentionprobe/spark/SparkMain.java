@@ -82,8 +82,8 @@ public final class SparkMain implements Callable<Integer> {
         SparkSession spark = builder.getOrCreate();
         try {
             SparkProbe.Result r = SparkProbe.run(spark, options);
-            out.printf(Locale.ROOT, "wrote %s: %,d rows (Parquet) and %s, in %.1f s (%.0f rows/s)%n", r.rowsPath(), r.rows(),
-                    r.reportPath(), r.seconds(), r.rows() / r.seconds());
+            out.printf(Locale.ROOT, "wrote %s: %,d rows (Parquet) and %s, in %.1f s: rows %.1f s (%.0f rows/s), report %.1f s%n",
+                    r.rowsPath(), r.rows(), r.reportPath(), r.seconds(), r.rowsSeconds(), r.rows() / r.rowsSeconds(), r.reportSeconds());
             return 0;
         } finally {
             spark.stop();

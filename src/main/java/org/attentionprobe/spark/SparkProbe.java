@@ -64,7 +64,11 @@ public final class SparkProbe {
     }
 
     /** What a run did. */
-    public record Result(long rows, String rowsPath, String reportPath, double seconds) {
+    /**
+     * @param rowsSeconds   reading, probing and writing the rows
+     * @param reportSeconds the report's aggregations
+     */
+    public record Result(long rows, String rowsPath, String reportPath, double seconds, double rowsSeconds, double reportSeconds) {
     }
 
     public static Result run(SparkSession spark, SparkProbeOptions options) {
@@ -74,19 +78,27 @@ public final class SparkProbe {
         InputColumns columns = InputColumns.of(input.schema(), options.input());
         Dataset<Row> selected = input.select(InputColumns.select(input.schema()).stream().map(c -> col(c)).toArray(Column[]::new));
 
-        JavaRDD<Row> rows = selected.javaRDD().zipWithIndex().mapPartitions(new PartitionSummaries(options, columns));
+        // rows numbered as read; a dataset in fewer partitions than task slots (one small file) is spread over them
+        var numbered = selected.javaRDD().zipWithIndex();
+        int slots = spark.sparkContext().defaultParallelism();
+        if (numbered.getNumPartitions() < slots) {
+            numbered = numbered.repartition(slots);
+        }
+        JavaRDD<Row> rows = numbered.mapPartitions(new PartitionSummaries(options, columns));
         Dataset<Row> all = spark.createDataFrame(rows, schema(columns)).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             String rowsPath = options.output() + "/rows";
             all.drop("words", "key").write().mode(SaveMode.ErrorIfExists).parquet(rowsPath);
             String reportPath = options.output() + "/report.json";
             double seconds = (System.nanoTime() - start) / 1e9;
+            long rowsDone = System.nanoTime();
             CorpusTally tally = tally(all, driver.probe());
             CorpusReport report = new CorpusReport(Path.of(options.model()).getFileName(), driver.probe().summary(),
                     "rows of " + options.input(), tally, new CorpusReport.Run(seconds, -1, -1, "",
                     spark.sparkContext().defaultParallelism(), options.batch(), options.top(), null));
             writeJson(spark, reportPath, report.json());
-            return new Result(tally.sequences(), rowsPath, reportPath, (System.nanoTime() - start) / 1e9);
+            return new Result(tally.sequences(), rowsPath, reportPath, (System.nanoTime() - start) / 1e9, seconds,
+                    (System.nanoTime() - rowsDone) / 1e9);
         } finally {
             all.unpersist();
         }
