@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with a 96 MB heap and JavaCPP's native memory capped, over a corpus whose attention would take 960 MB: the
  * keras.io configuration (fixture keras3/v1: L = 200, 2 heads, 320 KB of attention per row) on 3,000 rows.
  */
+@org.junit.jupiter.api.Tag("slow")
 class CorpusMemoryTest {
     private static final long MB = 1 << 20;
     /** JavaCPP refuses native allocations past this resident size (and throws OutOfMemoryError). */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** {@code -Dprobe.readTimeout=SECONDS}: whole seconds, 1 or more; anything else is one line naming the property. */
+@org.junit.jupiter.api.Tag("slow")
 class ReadTimeoutTest {
     @Test
     void unsetLeavesTheTimeToTheFileSize() {

@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dependency must not take nd4j's libraries out of it), not nd4j's plain native build, and the README's first
  * command runs from it in a fresh JVM.
  */
+@org.junit.jupiter.api.Tag("slow")
 class ProbeJarIT {
     static final Path JAR = Path.of("target/probe.jar");
 

@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and shows the predicted class and the review's words. The screenshot is kept as a build artefact:
  * {@code target/report-screenshot.png}. Skipped where Chromium is not installed ({@code .ci/run} installs it).
  */
+@org.junit.jupiter.api.Tag("slow")
 class HtmlReportBrowserTest {
     static final Path SCREENSHOT = Path.of("target", "report-screenshot.png");
 

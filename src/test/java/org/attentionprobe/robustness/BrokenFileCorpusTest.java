@@ -32,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * To run the same harness on any folder of files (each must fail with exit 2):
  * <pre>mvn -q -o test -Dtest=BrokenFileCorpusTest -Dcorpus.dir=/path/to/broken/files</pre>
  */
+@org.junit.jupiter.api.Tag("slow")
 class BrokenFileCorpusTest {
     /** A case that has not ended after this long counts as a hang. */
     static final Duration BOUND = Duration.ofSeconds(20);

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An export stopped half-way (Ctrl-C, {@code kill}, {@code kill -9}) leaves no half-written file under a real name, and
  * an existing output folder is reused: what else it holds, and what an earlier run wrote there, stays as it was.
  */
+@org.junit.jupiter.api.Tag("slow")
 class InterruptedExportTest {
     /** Hang detection only. */
     static final Duration BOUND = Duration.ofSeconds(120);

@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link IsolatedRead}: the model a child JVM read, or its error, arrives intact; its crash or hang becomes one error. */
+@org.junit.jupiter.api.Tag("slow")
 class IsolatedReadTest {
     static final Duration TIMEOUT = Duration.ofSeconds(60);   // hang detection only: a child normally needs a second
 

@@ -42,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * row is written once; a bad model path or a dataset without text/tokens is one clear error.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@org.junit.jupiter.api.Tag("slow")
 class SparkProbeTest {
     static final String MODEL = Imdb.MODEL.toString();
     static final int TEXT_ROWS = 200;

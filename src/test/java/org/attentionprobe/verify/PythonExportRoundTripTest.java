@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code ../shared/keras-env} or {@code KERAS_LAUNCHER}) and the IMDB {@code .npz} ({@code IMDB_NPZ} or
  * {@code ../shared/data/imdb}); skipped otherwise (CI has no Keras).
  */
+@org.junit.jupiter.api.Tag("slow")
 class PythonExportRoundTripTest {
     static final Path SHARED = Path.of("..", "shared");
 
