@@ -32,7 +32,7 @@ public record ModelOutput(INDArray probabilities, List<INDArray> attention) {
 
     /** The number of classes of a model with {@code outputs} outputs: the outputs, or 2 for one sigmoid output. */
     public static int classCount(int outputs) {
-        return outputs == 1 ? 2 : outputs;
+        return org.attentionprobe.graph.ModelSummary.classCount(outputs);
     }
 
     /** Every class's probability from one output row {@code [outputs]}: {@code [classCount(outputs)]}. */

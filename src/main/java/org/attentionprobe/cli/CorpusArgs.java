@@ -1,6 +1,6 @@
 package org.attentionprobe.cli;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.probe.Corpus;
 import org.attentionprobe.probe.CorpusRun;
 import org.attentionprobe.probe.ReviewFolder;

@@ -1,6 +1,6 @@
 package org.attentionprobe.cli;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.explain.Baseline;
 import org.attentionprobe.explain.ExplainOptions;
 import picocli.CommandLine.Option;

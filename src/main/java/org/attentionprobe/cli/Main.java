@@ -1,7 +1,7 @@
 package org.attentionprobe.cli;
 
-import org.attentionprobe.InvalidInputException;
-import org.attentionprobe.ProbeException;
+import org.attentionprobe.errors.InvalidInputException;
+import org.attentionprobe.errors.ProbeException;
 import org.attentionprobe.graph.NativeBackend;
 import picocli.CommandLine;
 

@@ -1,6 +1,6 @@
 package org.attentionprobe.cli;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.explain.Explanation;

@@ -3,7 +3,7 @@ package org.attentionprobe.cli;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.io.Npy;
 import org.attentionprobe.keras.FilePreflight;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 import org.attentionprobe.verify.ParityCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

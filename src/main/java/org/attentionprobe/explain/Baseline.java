@@ -1,6 +1,6 @@
 package org.attentionprobe.explain;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package org.attentionprobe.explain;
 
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.graph.ModelGraph;
 import org.attentionprobe.graph.ModelSummary;
 import org.nd4j.autodiff.samediff.SDVariable;

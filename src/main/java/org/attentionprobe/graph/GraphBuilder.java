@@ -1,12 +1,12 @@
 package org.attentionprobe.graph;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.ProbeException;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.ProbeException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.keras.LayerSpec;
 import org.attentionprobe.keras.ModelConfig;
 import org.attentionprobe.keras.SavedModel;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 import org.attentionprobe.keras.Weight;
 import org.attentionprobe.layers.BlockInfo;
 import org.attentionprobe.layers.LayerConfig;

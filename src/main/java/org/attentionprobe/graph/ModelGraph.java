@@ -1,6 +1,7 @@
 package org.attentionprobe.graph;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.io.Shapes;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.keras.SavedModel;
 import org.attentionprobe.layers.LayerMappers;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -169,7 +170,7 @@ public final class ModelGraph implements AutoCloseable {
         int length = summary.sequenceLength();
         if (tokenIds.rank() != 2 || tokenIds.size(1) != length) {
             throw new InvalidInputException("expected token ids of shape (batch, " + length + "), got "
-                    + org.attentionprobe.keras.Shapes.format(tokenIds.shape()));
+                    + org.attentionprobe.io.Shapes.format(tokenIds.shape()));
         }
         if (tokenIds.size(0) == 0) {
             throw new InvalidInputException("expected at least one sequence of token ids, got none");

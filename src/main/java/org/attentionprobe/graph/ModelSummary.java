@@ -35,7 +35,12 @@ public record ModelSummary(String name, String format, String kerasVersion, Stri
 
     /** The number of classes: {@link #outputs}, or 2 for one sigmoid output ({@link org.attentionprobe.ModelOutput}). */
     public int classCount() {
-        return org.attentionprobe.ModelOutput.classCount(outputs);
+        return classCount(outputs);
+    }
+
+    /** The number of classes of a model with {@code outputs} outputs: the outputs, or 2 for one sigmoid output. */
+    public static int classCount(int outputs) {
+        return outputs == 1 ? 2 : outputs;
     }
 
     /**

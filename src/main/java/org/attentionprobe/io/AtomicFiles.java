@@ -1,6 +1,6 @@
 package org.attentionprobe.io;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package org.attentionprobe.io;
 
-import org.attentionprobe.InvalidInputException;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.errors.InvalidInputException;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,8 +1,9 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.io.Shapes;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.attentionprobe.InvalidInputException;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.InvalidInputException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.io.Json;
 
 import java.util.ArrayList;

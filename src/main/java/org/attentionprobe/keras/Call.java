@@ -3,7 +3,7 @@ package org.attentionprobe.keras;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.io.Json;
 
 import java.util.ArrayList;

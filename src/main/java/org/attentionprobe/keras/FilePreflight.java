@@ -1,7 +1,7 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.InvalidInputException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

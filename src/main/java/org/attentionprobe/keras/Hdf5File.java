@@ -1,6 +1,7 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.io.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
 import org.bytedeco.hdf5.H5O_info2_t;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;

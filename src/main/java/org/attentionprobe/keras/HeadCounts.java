@@ -1,7 +1,7 @@
 package org.attentionprobe.keras;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.Json;
 
 import java.util.ArrayList;

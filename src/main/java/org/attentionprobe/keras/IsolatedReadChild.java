@@ -1,6 +1,6 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.ProbeException;
+import org.attentionprobe.errors.ProbeException;
 
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;

@@ -1,9 +1,9 @@
 package org.attentionprobe.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.InvalidInputException;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.InvalidInputException;
+import org.attentionprobe.errors.UnsupportedModelException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package org.attentionprobe.keras;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.io.Json;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.errors.BrokenModelException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

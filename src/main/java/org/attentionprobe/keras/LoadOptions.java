@@ -1,6 +1,6 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,8 +1,9 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.io.Shapes;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.io.Json;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.io.Shapes;
+
 /**
  * One weight array as Keras saved it.
  *

@@ -1,8 +1,8 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.InvalidInputException;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.InvalidInputException;
+import org.attentionprobe.errors.UnsupportedModelException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.errors.BrokenModelException;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

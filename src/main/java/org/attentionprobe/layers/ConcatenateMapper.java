@@ -1,8 +1,8 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.UnsupportedModelException;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 import java.util.List;

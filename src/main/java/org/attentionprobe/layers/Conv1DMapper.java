@@ -1,13 +1,14 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.io.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * Keras {@code Conv1D} (channels_last, stride 1, one group) as a sum of shifted matrix products:

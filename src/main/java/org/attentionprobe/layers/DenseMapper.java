@@ -1,8 +1,9 @@
 package org.attentionprobe.layers;
 
+import org.attentionprobe.io.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /** Keras {@code Dense}: {@code activation(x · kernel + bias)}, kernel {@code (in, units)}, bias {@code (units,)}. */
 public final class DenseMapper implements LayerMapper {

@@ -1,10 +1,10 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * Keras {@code Embedding}: {@code embeddings[x]}, embeddings {@code (input_dim, output_dim)}. With

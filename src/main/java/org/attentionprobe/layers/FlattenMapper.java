@@ -1,6 +1,6 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 
 /** Keras {@code Flatten}: {@code [B, d1, d2, ...]} as {@code [B, d1·d2·...]}. */
 public final class FlattenMapper implements LayerMapper {
@@ -10,7 +10,7 @@ public final class FlattenMapper implements LayerMapper {
         long n = 1;
         for (int i = 1; i < x.rank(); i++) {
             if (x.shape()[i] == Shapes.ANY) {
-                throw new org.attentionprobe.UnsupportedModelException("layer " + ctx.layer().name() + ": Flatten of " + Shapes.format(x.shape())
+                throw new org.attentionprobe.errors.UnsupportedModelException("layer " + ctx.layer().name() + ": Flatten of " + Shapes.format(x.shape())
                         + " needs every size but the batch; give the model a fixed input length");
             }
             n *= x.shape()[i];

@@ -1,15 +1,16 @@
 package org.attentionprobe.layers;
 
+import org.attentionprobe.io.Shapes;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.keras.Call;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * NumPy indexing recorded by Keras 3 as a {@code GetItem} operation node ({@code x[:, 0]}, {@code x[:, 0, :]},

@@ -1,10 +1,11 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.io.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * Keras {@code GlobalAveragePooling1D}: the mean over the steps axis (1 for channels_last, 2 for channels_first).

@@ -1,8 +1,9 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.io.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * Keras {@code GlobalMaxPooling1D}: the maximum over the steps axis (1 for channels_last, 2 for channels_first).

@@ -1,10 +1,11 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.io.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * KerasHub's {@code PositionEmbedding}: the learned position vectors {@code embeddings[:L]} {@code (sequence_length, E)},

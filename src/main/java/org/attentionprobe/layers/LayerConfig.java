@@ -1,7 +1,7 @@
 package org.attentionprobe.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.errors.BrokenModelException;
 
 import java.util.Optional;
 import java.util.OptionalDouble;

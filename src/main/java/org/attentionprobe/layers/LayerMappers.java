@@ -1,6 +1,6 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.keras.LayerSpec;
 import org.attentionprobe.keras.SublayerOrder;
 

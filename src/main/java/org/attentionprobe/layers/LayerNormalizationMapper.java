@@ -1,7 +1,7 @@
 package org.attentionprobe.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Keras {@code LayerNormalization} over the last axis; gamma and beta {@code (E,)} when scale/center. */

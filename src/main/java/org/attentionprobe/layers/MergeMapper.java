@@ -1,7 +1,7 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 import java.util.List;

@@ -1,8 +1,8 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.keras.Call;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 import org.attentionprobe.keras.Weight;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * Keras's built-in {@code MultiHeadAttention} (EinsumDense projections):

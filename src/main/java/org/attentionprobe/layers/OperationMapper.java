@@ -1,10 +1,10 @@
 package org.attentionprobe.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.keras.Call;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,7 +1,7 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.UnsupportedModelException;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.errors.UnsupportedModelException;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,11 +1,11 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * The hand-written {@code MultiHeadSelfAttention} of the 2020 keras.io example: four {@code Dense(E)}

@@ -1,6 +1,6 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**

@@ -1,12 +1,13 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.io.Shapes;
+import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.keras.Weight;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import static org.attentionprobe.keras.Shapes.ANY;
+import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * The keras.io {@code TokenAndPositionEmbedding}: {@code token_emb[x] + pos_emb[0..L-1]}.

@@ -2,7 +2,7 @@ package org.attentionprobe.probe;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.Json;
 import org.attentionprobe.keras.FilePreflight;
 

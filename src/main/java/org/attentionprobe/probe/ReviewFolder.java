@@ -1,6 +1,6 @@
 package org.attentionprobe.probe;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

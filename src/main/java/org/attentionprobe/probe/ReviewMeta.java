@@ -1,7 +1,7 @@
 package org.attentionprobe.probe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package org.attentionprobe.probe;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.Npy;
 import org.attentionprobe.keras.FilePreflight;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -1,6 +1,6 @@
 package org.attentionprobe.probe;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,6 +1,6 @@
 package org.attentionprobe.report;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.AtomicFiles;
 import org.attentionprobe.probe.HeadReading;
 import org.attentionprobe.probe.HeadRef;

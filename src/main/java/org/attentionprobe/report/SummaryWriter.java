@@ -1,6 +1,6 @@
 package org.attentionprobe.report;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.AtomicOutput;
 import org.attentionprobe.probe.HeadRef;
 import org.attentionprobe.probe.ReviewSummary;

@@ -2,7 +2,7 @@ package org.attentionprobe.spark;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.probe.AttentionProbe;
 import org.attentionprobe.probe.ReviewFolder;

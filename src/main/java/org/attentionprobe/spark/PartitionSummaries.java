@@ -4,7 +4,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.probe.AttentionProbe;
 import org.attentionprobe.probe.Corpus;
 import org.attentionprobe.probe.CorpusRun;

@@ -1,7 +1,7 @@
 package org.attentionprobe.spark;
 
 import org.apache.spark.sql.SparkSession;
-import org.attentionprobe.ProbeException;
+import org.attentionprobe.errors.ProbeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package org.attentionprobe.spark;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 
 import java.io.Serializable;
 

@@ -1,8 +1,8 @@
 package org.attentionprobe.verify;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
-import org.attentionprobe.keras.Shapes;
+import org.attentionprobe.io.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -2,7 +2,7 @@ package org.attentionprobe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.io.Npy;
 import org.attentionprobe.probe.AttentionProbe;

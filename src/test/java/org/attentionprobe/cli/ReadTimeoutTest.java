@@ -1,6 +1,6 @@
 package org.attentionprobe.cli;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -62,6 +62,6 @@ class CorpusReadmeExampleTest {
 
     @Test
     void theReadmeShowsTheSnippetVerbatim() throws IOException {
-        ReadmeSnippets.assertReadmeShows(SOURCE, "### The corpus in Java");
+        ReadmeSnippets.assertDocShows(Path.of("docs/corpus.md"), SOURCE, "## The corpus in Java");
     }
 }

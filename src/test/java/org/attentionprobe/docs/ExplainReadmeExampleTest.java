@@ -64,6 +64,6 @@ class ExplainReadmeExampleTest {
 
     @Test
     void theReadmeShowsTheSnippetVerbatim() throws IOException {
-        ReadmeSnippets.assertReadmeShows(SOURCE, SECTION);
+        ReadmeSnippets.assertDocShows(Path.of("docs/explanations.md"), SOURCE, SECTION);
     }
 }

@@ -1,6 +1,6 @@
 package org.attentionprobe.explain;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.testing.TestData;
 import org.junit.jupiter.api.AfterAll;

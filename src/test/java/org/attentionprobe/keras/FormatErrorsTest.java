@@ -1,9 +1,9 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.testing.Hdf5Edit;
 import org.attentionprobe.testing.TestData;
 import org.attentionprobe.testing.TestData.Fixture;

@@ -1,7 +1,7 @@
 package org.attentionprobe.keras;
 
 import org.attentionprobe.TransformerModel;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.testing.Cli;
 import org.attentionprobe.testing.Hdf5Edit;
 import org.attentionprobe.testing.TestData;
@@ -68,7 +68,7 @@ class GeneralImportErrorsTest {
     void aWeightsOnlyFileWhoseLayersDoNotMatchTheConfigSaysBoth() {
         Path file = GENERAL.resolve("conv1d-encoder/legacy-weights.h5");
         LoadOptions other = LoadOptions.defaults().withConfig(GENERAL.resolve("mha-masked/config.json"));
-        var e = assertThrows(org.attentionprobe.BrokenModelException.class, () -> TransformerModel.open(file, other));
+        var e = assertThrows(org.attentionprobe.errors.BrokenModelException.class, () -> TransformerModel.open(file, other));
         assertTrue(e.getMessage().startsWith("legacy-weights.h5 does not match the config in config.json: expected 7 layers with weights "
                 + "[embedding, attention, norm1, ff1, ff2, norm2, classes], the file has 13 [embedding, ln_a0, attention0,"), e.getMessage());
     }

@@ -1,6 +1,6 @@
 package org.attentionprobe.keras;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.testing.Hdf5Edit;
 import org.attentionprobe.testing.TestData;

@@ -1,7 +1,7 @@
 package org.attentionprobe.layers;
 
 import org.attentionprobe.TransformerModel;
-import org.attentionprobe.UnsupportedModelException;
+import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.graph.GeneralParityTest;
 import org.attentionprobe.io.Npy;
 import org.attentionprobe.keras.LoadOptions;

@@ -1,6 +1,6 @@
 package org.attentionprobe.probe;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.graph.NativeBackend;
 import org.attentionprobe.testing.Imdb;

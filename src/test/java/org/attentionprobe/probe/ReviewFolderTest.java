@@ -1,6 +1,6 @@
 package org.attentionprobe.probe;
 
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.Npy;
 import org.attentionprobe.testing.Imdb;
 import org.attentionprobe.testing.TestData;

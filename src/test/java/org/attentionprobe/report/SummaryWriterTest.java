@@ -2,7 +2,7 @@ package org.attentionprobe.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.probe.HeadReading.KeyWeight;
 import org.attentionprobe.probe.HeadRef;
 import org.attentionprobe.probe.ReviewSummary;

@@ -1,7 +1,7 @@
 package org.attentionprobe.robustness;
 
-import org.attentionprobe.BrokenModelException;
-import org.attentionprobe.InvalidInputException;
+import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.keras.IsolatedRead;
 import org.attentionprobe.keras.LayerSpec;
 import org.attentionprobe.keras.LoadOptions;

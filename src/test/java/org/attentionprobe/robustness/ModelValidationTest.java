@@ -1,6 +1,6 @@
 package org.attentionprobe.robustness;
 
-import org.attentionprobe.BrokenModelException;
+import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.keras.Hdf5File;
 import org.attentionprobe.keras.ModelFiles;

@@ -34,13 +34,18 @@ public final class ReadmeSnippets {
 
     /** The first {@code ```java} block after the README heading {@code section} equals the snippet in {@code source}. */
     public static void assertReadmeShows(Path source, String section) throws IOException {
+        assertDocShows(Path.of("README.md"), source, section);
+    }
+
+    /** The first {@code ```java} block after the heading {@code section} of a page ({@code docs/corpus.md}) equals the snippet. */
+    public static void assertDocShows(Path doc, Path source, String section) throws IOException {
         List<String> code = Files.readAllLines(source);
         List<String> snippet = strip(code.subList(indexOf(code, "// README-begin") + 1, indexOf(code, "// README-end")));
-        List<String> readme = Files.readAllLines(Path.of("README.md"));
+        List<String> readme = Files.readAllLines(doc);
         int start = indexOf(readme, section);
         int open = readme.subList(start, readme.size()).indexOf("```java") + start;
         int close = readme.subList(open + 1, readme.size()).indexOf("```") + open + 1;
-        assertEquals(snippet, strip(readme.subList(open + 1, close)), "README.md's Java block under " + section);
+        assertEquals(snippet, strip(readme.subList(open + 1, close)), doc + "'s Java block under " + section);
     }
 
     private static int indexOf(List<String> lines, String marker) {

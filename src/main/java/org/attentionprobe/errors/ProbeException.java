@@ -1,4 +1,4 @@
-package org.attentionprobe;
+package org.attentionprobe.errors;
 
 /**
  * A problem caused by what the user gave us (a model file, an option, an input), as opposed to a bug.

@@ -1,4 +1,4 @@
-package org.attentionprobe.keras;
+package org.attentionprobe.io;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;

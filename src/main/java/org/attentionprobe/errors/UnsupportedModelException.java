@@ -1,4 +1,4 @@
-package org.attentionprobe;
+package org.attentionprobe.errors;
 
 /** The file is sound but uses a feature this tool does not implement (a layer class, an activation, ...). */
 public class UnsupportedModelException extends ProbeException {

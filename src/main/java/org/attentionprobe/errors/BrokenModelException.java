@@ -1,4 +1,4 @@
-package org.attentionprobe;
+package org.attentionprobe.errors;
 
 import java.util.List;
 

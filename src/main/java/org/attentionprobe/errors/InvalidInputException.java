@@ -1,4 +1,4 @@
-package org.attentionprobe;
+package org.attentionprobe.errors;
 
 /** An input the model cannot take: token ids out of range, a wrong array rank, an empty text, a bad option. */
 public class InvalidInputException extends ProbeException {
