@@ -45,6 +45,7 @@ Every saved file is loaded back by Keras and must give the same probabilities.
   varlen              Input(shape=(None,)): Embedding(mask_zero) + SinePositionEncoding (op add) -> MultiHeadAttention
                       -> GlobalAveragePooling1D -> Dense(2, softmax); references at 12 and 7 tokens
   custom-layer        a layer of the user's own, demo>ScaleShift (x * scale + shift), between Embedding and attention
+  hub-reversible      KerasHub ReversibleEmbedding(tie_weights=False, mask_zero) -> masked MHA -> masked pooling
 """
 import json
 import os
@@ -385,6 +386,21 @@ def varlen():
          "keeps the query mask, so the pooling is masked")
 
 
+def hub_reversible():
+    keras.utils.set_random_seed(31)
+    inputs = keras.Input(shape=(L,), dtype="int32", name="tokens")
+    x = hub.ReversibleEmbedding(V, E, tie_weights=False, mask_zero=True, name="embedding")(inputs)
+    a = layers.MultiHeadAttention(num_heads=2, key_dim=8, name="attention")(x, x)
+    p = layers.GlobalAveragePooling1D(name="pool")(a)
+    outputs = layers.Dense(2, activation="softmax", name="classes")(p)
+    model = keras.Model(inputs, outputs)
+    sharpen(model)
+    x_ = tokens(4, L, 12)
+    save("hub-reversible", model, {"reference.npz": reference(model, x_, "embedding", ["pool"], "embedding")},
+         "KerasHub ReversibleEmbedding(tie_weights=False, mask_zero) -> MHA (masked) -> masked pooling: the worked example "
+         "of docs/architecture.md")
+
+
 @keras.saving.register_keras_serializable(package="demo")
 class ScaleShift(layers.Layer):
     """x * scale + shift, per feature: a layer of the user's own."""
@@ -417,6 +433,6 @@ def custom_layer():
 if __name__ == "__main__":
     only = set(sys.argv[1:])
     for make in (mha_masked, mha_cross, hub_encoder_post, hub_encoder_prenorm, hub_sine_tied, conv1d_encoder, conv_variety,
-                 hub_sequential, varlen, custom_layer):
+                 hub_sequential, varlen, custom_layer, hub_reversible):
         if not only or make.__name__ in only:
             make()

@@ -56,6 +56,8 @@ final class BuiltInLayers {
                 LayerKind.of("keras_hub>TokenAndPositionEmbedding", new HubTokenAndPositionEmbeddingMapper()).computingMasks()
                         .alsoAs("keras_nlp>TokenAndPositionEmbedding")
                         .withSublayers("token_embedding", "position_embedding"),
+                LayerKind.of("keras_hub>ReversibleEmbedding", new ReversibleEmbeddingMapper()).alsoAs("keras_nlp>ReversibleEmbedding",
+                        "ReversibleEmbedding").computingMasks(),
                 LayerKind.of("keras_hub>PositionEmbedding", new HubPositionEmbeddingMapper()).alsoAs("keras_nlp>PositionEmbedding"),
                 LayerKind.of("keras_hub>SinePositionEncoding", new SinePositionEncodingMapper()).alsoAs("keras_nlp>SinePositionEncoding"),
                 LayerKind.of("keras_hub>TransformerEncoder", new TransformerEncoderMapper()).passingMasks().holdingAttention()
