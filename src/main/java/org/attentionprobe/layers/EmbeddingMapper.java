@@ -1,6 +1,5 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.io.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -35,10 +34,5 @@ public final class EmbeddingMapper implements LayerMapper {
         var sd = ctx.sd();
         SDVariable asFloat = sd.castTo(ids, org.nd4j.linalg.api.buffer.DataType.FLOAT);
         return sd.castTo(sd.neq(asFloat, 0.0), org.nd4j.linalg.api.buffer.DataType.FLOAT);
-    }
-
-    @SuppressWarnings("unused")
-    private static String shape(long[] s) {
-        return Shapes.format(s);
     }
 }

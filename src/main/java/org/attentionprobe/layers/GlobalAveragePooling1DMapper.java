@@ -20,17 +20,27 @@ public final class GlobalAveragePooling1DMapper implements LayerMapper {
             throw new BrokenModelException("layer " + ctx.layer().name() + ": expected a (batch, steps, features) input, got " + x);
         }
         SameDiff sd = ctx.sd();
-        boolean channelsFirst = ctx.config().optString("data_format").orElse("channels_last").equals("channels_first");
-        boolean keepDims = ctx.config().bool("keepdims", false);
-        int axis = channelsFirst ? 2 : 1;
-        long kept = channelsFirst ? x.shape()[1] : x.shape()[2];
-        long[] shape = keepDims ? (channelsFirst ? new long[]{ANY, kept, 1} : new long[]{ANY, 1, kept}) : new long[]{ANY, kept};
+        Pooling p = Pooling.of(ctx, x);
         if (x.mask() == null) {
-            return new Tensor(sd.mean(x.var(), keepDims, axis), shape);
+            return new Tensor(sd.mean(x.var(), p.keepDims(), p.axis()), p.shape());
         }
-        SDVariable m = sd.expandDims(x.mask(), channelsFirst ? 1 : 2);                    // [B, L, 1] or [B, 1, L]
-        SDVariable sum = sd.sum(x.var().mul(m), keepDims, axis);
-        SDVariable count = sd.sum(m, keepDims, axis);
-        return new Tensor(sum.div(count), shape);
+        SDVariable m = sd.expandDims(x.mask(), p.axis() == 2 ? 1 : 2);                     // [B, L, 1] or [B, 1, L]
+        SDVariable sum = sd.sum(x.var().mul(m), p.keepDims(), p.axis());
+        SDVariable count = sd.sum(m, p.keepDims(), p.axis());
+        return new Tensor(sum.div(count), p.shape());
+    }
+
+    /**
+     * The steps axis a 1D global pooling reduces (1 for channels_last, 2 for channels_first), whether it keeps it,
+     * and the output shape.
+     */
+    record Pooling(int axis, boolean keepDims, long[] shape) {
+        static Pooling of(LayerContext ctx, Tensor x) {
+            boolean channelsFirst = ctx.config().optString("data_format").orElse("channels_last").equals("channels_first");
+            boolean keepDims = ctx.config().bool("keepdims", false);
+            long kept = channelsFirst ? x.shape()[1] : x.shape()[2];
+            long[] shape = keepDims ? (channelsFirst ? new long[]{ANY, kept, 1} : new long[]{ANY, 1, kept}) : new long[]{ANY, kept};
+            return new Pooling(channelsFirst ? 2 : 1, keepDims, shape);
+        }
     }
 }

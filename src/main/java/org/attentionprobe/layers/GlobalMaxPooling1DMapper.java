@@ -1,9 +1,6 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.io.Shapes;
 import org.attentionprobe.errors.BrokenModelException;
-
-import static org.attentionprobe.io.Shapes.ANY;
 
 /**
  * Keras {@code GlobalMaxPooling1D}: the maximum over the steps axis (1 for channels_last, 2 for channels_first).
@@ -16,11 +13,7 @@ public final class GlobalMaxPooling1DMapper implements LayerMapper {
         if (x.rank() != 3) {
             throw new BrokenModelException("layer " + ctx.layer().name() + ": expected a (batch, steps, features) input, got " + x);
         }
-        boolean channelsFirst = ctx.config().optString("data_format").orElse("channels_last").equals("channels_first");
-        boolean keepDims = ctx.config().bool("keepdims", false);
-        int axis = channelsFirst ? 2 : 1;
-        long kept = channelsFirst ? x.shape()[1] : x.shape()[2];
-        long[] shape = keepDims ? (channelsFirst ? new long[]{ANY, kept, 1} : new long[]{ANY, 1, kept}) : new long[]{ANY, kept};
-        return new Tensor(ctx.sd().max(x.var(), keepDims, axis), shape);
+        GlobalAveragePooling1DMapper.Pooling p = GlobalAveragePooling1DMapper.Pooling.of(ctx, x);
+        return new Tensor(ctx.sd().max(x.var(), p.keepDims(), p.axis()), p.shape());
     }
 }

@@ -1,6 +1,5 @@
 package org.attentionprobe.layers;
 
-import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.keras.LayerSpec;
 import org.attentionprobe.keras.SublayerOrder;
 
@@ -76,20 +75,6 @@ public final class LayerMappers {
         }
         LayerKind kind = byClass.get(layer.className());
         return kind != null ? kind : byClass.get(layer.simpleClassName());
-    }
-
-    /** The kind of a layer, or an error naming the layer, its class, what is supported and how to add it. */
-    public LayerKind kindOf(LayerSpec layer) {
-        LayerKind kind = find(layer);
-        if (kind == null) {
-            throw new UnsupportedModelException(unknown(layer));
-        }
-        return kind;
-    }
-
-    /** The mapper of a layer; see {@link #kindOf}. */
-    public LayerMapper forLayer(LayerSpec layer) {
-        return kindOf(layer).mapper();
     }
 
     /** The message for a layer no kind maps. */
