@@ -1,5 +1,6 @@
 package org.attentionprobe;
 
+import org.attentionprobe.layers.Results;
 import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.graph.ModelGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,7 +29,7 @@ public final class ModelRunner implements AutoCloseable {
     ModelRunner(ModelGraph graph) {
         this.attentionNames = graph.attentionNames();
         List<String> names = new ArrayList<>();
-        names.add("probabilities");
+        names.add(Results.PROBABILITIES);
         names.addAll(attentionNames);
         this.runner = graph.runner(names);
     }
@@ -44,7 +45,7 @@ public final class ModelRunner implements AutoCloseable {
         for (String name : attentionNames) {
             attention.add(out.get(name));
         }
-        return new ModelOutput(out.get("probabilities"), List.copyOf(attention));
+        return new ModelOutput(out.get(Results.PROBABILITIES), List.copyOf(attention));
     }
 
     /** Bytes this runner holds for its batches (intermediates and results). */

@@ -1,5 +1,6 @@
 package org.attentionprobe.cli;
 
+import org.attentionprobe.layers.Results;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.bench.Benchmark;
 import org.attentionprobe.bench.Benchmark.Config;
@@ -170,7 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static List<String> runnerOutputs(TransformerModel m) {
         List<String> names = new ArrayList<>();
-        names.add("probabilities");
+        names.add(Results.PROBABILITIES);
         names.addAll(m.graph().attentionNames());
         return names;
     }

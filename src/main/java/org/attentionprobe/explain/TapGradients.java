@@ -1,5 +1,6 @@
 package org.attentionprobe.explain;
 
+import org.attentionprobe.layers.Results;
 import org.attentionprobe.errors.UnsupportedModelException;
 import org.attentionprobe.graph.ModelGraph;
 import org.attentionprobe.graph.ModelSummary;
@@ -33,8 +34,8 @@ import java.util.Map;
  */
 final class TapGradients {
     static final String CLASS_WEIGHTS = "explain/class_weights";
-    static final String EMBEDDING = "embedding";
-    static final String PROBABILITIES = "probabilities";
+    static final String EMBEDDING = Results.EMBEDDING;
+    static final String PROBABILITIES = Results.PROBABILITIES;
 
     private final ModelGraph graph;
     private final SameDiff sd;

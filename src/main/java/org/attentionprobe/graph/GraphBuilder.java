@@ -1,5 +1,6 @@
 package org.attentionprobe.graph;
 
+import org.attentionprobe.layers.Results;
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.ProbeException;
 import org.attentionprobe.errors.UnsupportedModelException;
@@ -38,8 +39,6 @@ import java.util.TreeMap;
 final class GraphBuilder {
     static final String TOKENS = "tokens";
     static final String TAP_PREFIX = "tap/";
-    /** Every layer's output is a named result {@code layer/<name>} (its first call's first output). */
-    static final String LAYER_PREFIX = "layer/";
     /** The length a variable-length model ({@code Input(shape=(None,))}) that declares no maximum is first built for. */
     static final int VARIABLE_LENGTH_DEFAULT = 128;
 
@@ -132,7 +131,7 @@ final class GraphBuilder {
                     + "; expected a classifier output (batch, classes)");
         }
         markResiduals(config);
-        named.put("probabilities", output.var());
+        named.put(Results.PROBABILITIES, output.var());
         ModelSummary summary = new ModelSummary(config.modelName(), model.format(), model.kerasVersion(), model.backend(),
                 sequenceLength, vocabSize, embedDim, (int) output.lastDim(), List.copyOf(layerInfos), List.copyOf(blocks),
                 isVariableLength(config));
@@ -170,7 +169,7 @@ final class GraphBuilder {
         }
         produced.add(layer.name());
         if (node == 0) {
-            layerResults.putIfAbsent(LAYER_PREFIX + layer.name(), out.var());
+            layerResults.putIfAbsent(Results.layer(layer.name()), out.var());
         }
         out = switch (kind.masking()) {
             case DROPS -> out.withMask(null);

@@ -1,5 +1,6 @@
 package org.attentionprobe.graph;
 
+import org.attentionprobe.layers.Results;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -27,7 +28,7 @@ public record GraphOptions(Predicate<String> gradientTaps, int sequenceLength) {
 
     /** Taps on the embedding output and every block's attention weights, for attributions. */
     public static GraphOptions attributions() {
-        return new GraphOptions(name -> name.equals("embedding") || name.endsWith("/attention"));
+        return new GraphOptions(name -> name.equals(Results.EMBEDDING) || Results.isAttention(name));
     }
 
     public static GraphOptions taps(Set<String> names) {

@@ -1,5 +1,6 @@
 package org.attentionprobe.graph;
 
+import org.attentionprobe.layers.Results;
 import org.attentionprobe.io.Shapes;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.keras.SavedModel;
@@ -68,7 +69,7 @@ public final class ModelGraph implements AutoCloseable {
     public List<String> attentionNames() {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < summary.blocks().size(); i++) {
-            out.add("block" + i + "/attention");
+            out.add(Results.attention(i));
         }
         return out;
     }

@@ -90,15 +90,15 @@ final class AttentionCore {
         SameDiff sd = ctx.sd();
         SDVariable scores = sd.mmul(q, k, false, true, false);                           // [B, H, Lq, Lk]
         if (mask == null) {
-            SDVariable weights = ctx.output("block" + block + "/attention", sd.nn.softmax(scores, 3), -1, heads, lq, lk);
+            SDVariable weights = ctx.output(Results.attention(block), sd.nn.softmax(scores, 3), -1, heads, lq, lk);
             return sd.mmul(weights, v);
         }
         SDVariable p = sd.nn.softmax(scores.mul(mask).add(mask.sub(1.0).mul(1e9)), 3);  // [B, H, Lq, Lk]
         if (ctx.dialect() == org.attentionprobe.keras.ModelConfig.Dialect.KERAS_2) {
-            return sd.mmul(ctx.output("block" + block + "/attention", p, -1, heads, lq, lk), v);
+            return sd.mmul(ctx.output(Results.attention(block), p, -1, heads, lq, lk), v);
         }
         SDVariable zeroed = p.mul(mask);
-        SDVariable exposed = ctx.output("block" + block + "/attention", zeroed, -1, heads, lq, lk);
+        SDVariable exposed = ctx.output(Results.attention(block), zeroed, -1, heads, lq, lk);
         // the dot-product path adds back what the zeroing took: the uniform rows of fully masked queries
         SDVariable used = scoresPath ? exposed : exposed.add(p.sub(zeroed));
         return sd.mmul(used, v);

@@ -25,7 +25,7 @@ public final class EmbeddingMapper implements LayerMapper {
         shape[ids.rank()] = table.size(1);
         SDVariable indices = ids.var().dataType().isIntType() ? ids.var() : ctx.sd().castTo(ids.var(), org.nd4j.linalg.api.buffer.DataType.INT32);
         SDVariable out = ctx.sd().gather(ctx.constant("embeddings", table), indices, 0);
-        Tensor result = new Tensor(ctx.isTokenInput(ids) ? ctx.output("embedding", out, shape) : out, shape);
+        Tensor result = new Tensor(ctx.isTokenInput(ids) ? ctx.output(Results.EMBEDDING, out, shape) : out, shape);
         return config.bool("mask_zero", false) ? result.withMask(notZero(ctx, ids.var())) : result;
     }
 

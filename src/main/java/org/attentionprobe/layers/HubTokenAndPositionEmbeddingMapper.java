@@ -46,7 +46,7 @@ public final class HubTokenAndPositionEmbeddingMapper implements LayerMapper {
         SDVariable out = embedded.add(ctx.constant("position_embeddings", used));
         long[] shape = {ANY, length, e};
         if (ctx.isTokenInput(ids)) {
-            out = ctx.output("embedding", out, shape);
+            out = ctx.output(Results.EMBEDDING, out, shape);
         }
         Tensor result = new Tensor(out, shape);
         return config.bool("mask_zero", false) ? result.withMask(EmbeddingMapper.notZero(ctx, ids.var())) : result;

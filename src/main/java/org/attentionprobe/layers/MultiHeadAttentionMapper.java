@@ -52,7 +52,7 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
         Tensor out = build(ctx, ctx.config(), query, key, value, 0, mask, returnScores);
         if (returnScores) {
             int block = ctx.blockCount() - 1;
-            ctx.extraOutput(1, new Tensor(ctx.result("block" + block + "/attention"),
+            ctx.extraOutput(1, new Tensor(ctx.result(Results.attention(block)),
                     new long[]{ANY, ctx.blocks().get(block).heads(), query.shape()[1], key.shape()[1]}));
         }
         return out.withMask(query.mask());
@@ -166,7 +166,7 @@ public final class MultiHeadAttentionMapper implements LayerMapper {
         SDVariable context = AttentionCore.attend(ctx, block, q, k, v, heads, lq, lk, mask, scoresPath);  // [B, H, Lq, dv]
         SDVariable out = AttentionCore.mergeAndProject(ctx, "output", context, heads, valueDim, lq,
                 wo.reshape((long) heads * valueDim, outDim), bo);                                 // [B, Lq, E_out]
-        return new Tensor(ctx.output("block" + block + "/attention_output", out, ANY, lq, outDim), new long[]{ANY, lq, outDim});
+        return new Tensor(ctx.output(Results.attentionOutput(block), out, ANY, lq, outDim), new long[]{ANY, lq, outDim});
     }
 
     /** An EinsumDense kernel {@code (E, H, d)} as a matrix {@code (E, H·d)}, a bias {@code (H, d)} as {@code (H·d)}. */

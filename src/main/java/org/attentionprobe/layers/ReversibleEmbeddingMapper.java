@@ -23,7 +23,7 @@ public final class ReversibleEmbeddingMapper implements LayerMapper {
         }
         long[] shape = {ANY, ids.shape()[1], table.size(1)};
         SDVariable out = ctx.sd().gather(ctx.constant("embeddings", table), ids.var(), 0);
-        Tensor result = new Tensor(ctx.isTokenInput(ids) ? ctx.output("embedding", out, shape) : out, shape);
+        Tensor result = new Tensor(ctx.isTokenInput(ids) ? ctx.output(Results.EMBEDDING, out, shape) : out, shape);
         return ctx.config().bool("mask_zero", false) ? result.withMask(EmbeddingMapper.notZero(ctx, ids.var())) : result;
     }
 }

@@ -56,6 +56,6 @@ public final class SelfAttention2020Mapper implements LayerMapper {
         SDVariable[] qkv = AttentionCore.projectSelf(ctx, x.var(), length, heads, d, wq, bq, wk, bk, wv, bv, 1.0 / Math.sqrt(d));
         SDVariable context = AttentionCore.attend(ctx, block, qkv[0], qkv[1], qkv[2], heads, length, length); // [B, H, L, d]
         SDVariable y = AttentionCore.mergeAndProject(ctx, "combine", context, heads, d, length, wc, bc);        // [B, L, out]
-        return new Tensor(ctx.output("block" + block + "/attention_output", y, Shapes.ANY, length, out), new long[]{Shapes.ANY, length, out});
+        return new Tensor(ctx.output(Results.attentionOutput(block), y, Shapes.ANY, length, out), new long[]{Shapes.ANY, length, out});
     }
 }

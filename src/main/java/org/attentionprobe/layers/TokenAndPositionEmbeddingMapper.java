@@ -44,6 +44,6 @@ public final class TokenAndPositionEmbeddingMapper implements LayerMapper {
         SDVariable gathered = ctx.sd().gather(ctx.constant("token_embeddings", tokenTable), ids.var(), 0);
         SDVariable out = gathered.add(ctx.constant("position_embeddings", positions));
         long[] shape = {ANY, length, embed};
-        return new Tensor(ctx.output("embedding", out, shape), shape);
+        return new Tensor(ctx.output(Results.EMBEDDING, out, shape), shape);
     }
 }

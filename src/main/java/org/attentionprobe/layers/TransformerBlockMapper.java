@@ -51,7 +51,7 @@ public final class TransformerBlockMapper implements LayerMapper {
             throw new BrokenModelException("layer " + layer + ": expected an attention query kernel (E, H, key_dim) or (E, E) first, file has " + first);
         }
         int block = ctx.blockCount() - 1;
-        ctx.output("block" + block + "/input", x.var(), x.shape());
+        ctx.output(Results.blockInput(block), x.var(), x.shape());
 
         WeightCursor w = ctx.weights();
         INDArray w1 = w.next("feed-forward Dense 1 kernel", e, ffDim);
@@ -71,7 +71,7 @@ public final class TransformerBlockMapper implements LayerMapper {
         Tensor hidden = Ops.dense(ctx, "ffn_dense_1", ln1, w1, b1, activation);
         Tensor ffn = Ops.dense(ctx, "ffn_dense_2", hidden, w2, b2, "linear");
         SDVariable out = Ops.layerNorm(ctx, "layernorm2", x.with(ln1.var().add(ffn.var()), x.shape()), gamma2, beta2, eps);
-        return x.with(ctx.output("block" + block + "/output", out, x.shape()), x.shape());
+        return x.with(ctx.output(Results.blockOutput(block), out, x.shape()), x.shape());
     }
 
     /** keras.io uses relu; a config holding the nested feed-forward Sequential may say otherwise. */

@@ -42,7 +42,7 @@ public final class TransformerEncoderMapper implements LayerMapper {
 
         SDVariable mask = attentionMask(ctx, x);
         int block = ctx.blockCount();
-        ctx.output("block" + block + "/input", x.var(), x.shape());
+        ctx.output(Results.blockInput(block), x.var(), x.shape());
 
         // The norms' and the feed-forward's weights come after the attention's: build the attention first.
         Tensor attentionInput = x;
@@ -87,7 +87,7 @@ public final class TransformerEncoderMapper implements LayerMapper {
             out = Ops.layerNorm(ctx, "feedforward_layer_norm", x.with(out, x.shape()), gamma2, beta2, eps);
         }
         long[] shape = {x.shape()[0], length, e};
-        return new Tensor(ctx.output("block" + block + "/output", out, shape), shape);
+        return new Tensor(ctx.output(Results.blockOutput(block), out, shape), shape);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.attentionprobe.verify;
 
+import org.attentionprobe.layers.Results;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.io.Shapes;
@@ -68,7 +69,7 @@ public final class ParityCheck {
         Map<String, INDArray> out = model.run(x.castTo(DataType.INT32), pairs.values().toArray(String[]::new));
         List<Diff> diffs = new ArrayList<>();
         for (Map.Entry<String, String> p : pairs.entrySet()) {
-            boolean strict = p.getValue().equals("probabilities") || p.getValue().endsWith("/attention");
+            boolean strict = p.getValue().equals(Results.PROBABILITIES) || Results.isAttention(p.getValue());
             diffs.add(compare(p.getKey(), p.getValue(), reference.get(p.getKey()), out.get(p.getValue()), strict ? atol : hiddenAtol));
         }
         return diffs;
