@@ -26,6 +26,10 @@ import java.util.Map;
  *     INDArray a = out.attention(0);                // [batch, heads, L, L], rows = query, columns = key
  * }
  * }</pre>
+ *
+ * <p>Process-wide effect: the first model opened sets the system property
+ * {@code org.bytedeco.javacpp.platform.extension} (which of nd4j's native builds JavaCPP loads, {@link NativeBackend}),
+ * unless the caller set it before.
  */
 public final class TransformerModel implements AutoCloseable {
     private final SavedModel saved;

@@ -32,6 +32,10 @@ import java.util.OptionalInt;
  * }</pre>
  *
  * Calls are serialised: the gradient graph sets its taps per pass.
+ *
+ * <p>Process-wide effect: building the gradient graph ({@link #of}) replaces {@code System.out} with a stream that
+ * discards for the duration of that one call, because SameDiff prints a line per differentiated op; what other
+ * threads print to {@code System.out} meanwhile is lost.
  */
 public final class Attributions implements AutoCloseable {
     private final TransformerModel model;        // built with taps, owned

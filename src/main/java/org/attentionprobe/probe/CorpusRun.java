@@ -98,6 +98,9 @@ public final class CorpusRun {
      * Summarises every sequence of {@code corpus}, handing each summary to {@code sink} in corpus order on this
      * thread, and the number of sequences done to {@code progress} after each batch. The first error of a worker
      * stops the run and is thrown here.
+     *
+     * <p>Process-wide effect: while the run lasts, nd4j's op threads are set to 1 (its workers run in parallel
+     * instead), so other nd4j work in the process runs on one thread meanwhile; the settings are put back at the end.
      */
     public static void run(TransformerModel model, AttentionProbe probe, Corpus corpus, Options options,
                            Consumer<ReviewSummary> sink, IntConsumer progress) {

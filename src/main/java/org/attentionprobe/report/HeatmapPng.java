@@ -25,6 +25,9 @@ import java.util.Locale;
  * One labelled attention heatmap per head, like the familiar seaborn figure: query words down the left, key words
  * across the bottom, viridis colours scaled per head from its smallest to its largest shown weight, and a colour bar
  * with values (and their ratio to uniform attention). Padding positions are left out unless asked for.
+ *
+ * <p>Process-wide effect: loading this class sets {@code java.awt.headless=true} unless it is set (drawing needs no
+ * display).
  */
 public final class HeatmapPng {
     /** Labels are cut to this many characters. */
