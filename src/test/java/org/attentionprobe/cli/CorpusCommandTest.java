@@ -220,12 +220,7 @@ class CorpusCommandTest {
                 "--top must be at least 1, got 0",
                 "--all needs the review files python-export/export_reviews.py writes",
         };
-        for (int i = 0; i < cases.length; i++) {
-            Cli.Result r = Cli.run(cases[i]);
-            assertEquals(2, r.exitCode(), String.join(" ", cases[i]) + ": " + r.err());
-            assertTrue(r.errIsOneLine(), "one line: " + r.err());
-            assertTrue(r.err().contains(expected[i]), r.err());
-        }
+        Cli.assertEachIsOneLineError(cases, expected);
         assertFalse(Files.exists(Path.of(summary)));
     }
 }

@@ -81,11 +81,6 @@ class FormatsCommandTest {
                 "--num-heads must be positive, got 0",
                 "config file not found",
         };
-        for (int i = 0; i < cases.length; i++) {
-            Cli.Result r = Cli.run(cases[i]);
-            assertEquals(2, r.exitCode(), String.join(" ", cases[i]) + ": " + r.err());
-            assertTrue(r.errIsOneLine(), "one line: " + r.err());
-            assertTrue(r.err().contains(expected[i]), r.err());
-        }
+        Cli.assertEachIsOneLineError(cases, expected);
     }
 }

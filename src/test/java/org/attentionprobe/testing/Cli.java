@@ -17,6 +17,23 @@ public final class Cli {
         }
     }
 
+    /**
+     * Each command line of {@code cases} fails as a user's mistake should: exit 2 and one line on stderr holding
+     * {@code expected[i]}. Every case is run; the failures are reported together.
+     */
+    public static void assertEachIsOneLineError(String[][] cases, String[] expected) {
+        org.junit.jupiter.api.Assertions.assertEquals(cases.length, expected.length, "one expected message per case");
+        java.util.List<String> failures = new java.util.ArrayList<>();
+        for (int i = 0; i < cases.length; i++) {
+            Result r = run(cases[i]);
+            if (r.exitCode() != 2 || !r.errIsOneLine() || !r.err().contains(expected[i])) {
+                failures.add(String.join(" ", cases[i]) + " -> exit " + r.exitCode() + ", stderr: " + r.err().strip()
+                        + " (expected exit 2 and one line with: " + expected[i] + ")");
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), failures);
+    }
+
     public static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
