@@ -3,7 +3,7 @@ package org.attentionprobe.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.ModelOutput;
 import org.attentionprobe.TransformerModel;
-import org.attentionprobe.probe.Sequences;
+import org.attentionprobe.data.Sequences;
 import org.attentionprobe.report.AttentionExport;
 import org.attentionprobe.report.JsonReport;
 import org.attentionprobe.report.ProbeReport;

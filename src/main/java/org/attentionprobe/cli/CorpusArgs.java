@@ -3,7 +3,7 @@ package org.attentionprobe.cli;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.probe.Corpus;
 import org.attentionprobe.probe.CorpusRun;
-import org.attentionprobe.probe.ReviewFolder;
+import org.attentionprobe.data.ReviewFolder;
 import org.attentionprobe.report.SummaryWriter;
 import picocli.CommandLine.Option;
 

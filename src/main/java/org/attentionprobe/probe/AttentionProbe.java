@@ -1,5 +1,10 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.data.ProbeInput;
+import org.attentionprobe.data.Sequences;
+import org.attentionprobe.data.TextTokenizer;
+import org.attentionprobe.data.ReviewMeta;
+import org.attentionprobe.data.ReviewFolder;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.ModelOutput;
 import org.attentionprobe.TransformerModel;

@@ -1,5 +1,7 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.data.ProbeInput;
+import org.attentionprobe.data.ReviewSet;
 import org.attentionprobe.errors.InvalidInputException;
 
 import java.util.ArrayList;

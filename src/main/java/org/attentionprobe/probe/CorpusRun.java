@@ -1,5 +1,6 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.data.ProbeInput;
 import org.attentionprobe.ModelOutput;
 import org.attentionprobe.ModelRunner;
 import org.attentionprobe.TransformerModel;

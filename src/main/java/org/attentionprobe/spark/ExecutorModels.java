@@ -5,7 +5,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.probe.AttentionProbe;
-import org.attentionprobe.probe.ReviewFolder;
+import org.attentionprobe.data.ReviewFolder;
 
 import java.io.IOException;
 import java.net.URI;

@@ -10,7 +10,7 @@ import org.attentionprobe.probe.Corpus;
 import org.attentionprobe.probe.CorpusRun;
 import org.attentionprobe.probe.HeadReading.KeyWeight;
 import org.attentionprobe.probe.HeadRef;
-import org.attentionprobe.probe.ProbeInput;
+import org.attentionprobe.data.ProbeInput;
 import org.attentionprobe.probe.ReviewSummary;
 import scala.Tuple2;
 

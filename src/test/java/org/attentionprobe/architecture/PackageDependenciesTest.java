@@ -32,16 +32,17 @@ class PackageDependenciesTest {
             Map.entry("errors", Set.of()),
             Map.entry("io", Set.of("errors")),
             Map.entry("keras", Set.of("errors", "io")),
+            Map.entry("data", Set.of("errors", "io", "keras")),
             Map.entry("layers", Set.of("errors", "io", "keras")),
             Map.entry("graph", Set.of("errors", "io", "keras", "layers")),
             Map.entry(ROOT, Set.of("errors", "io", "keras", "layers", "graph")),
-            Map.entry("probe", Set.of("errors", "io", "keras", "layers", "graph", ROOT)),
-            Map.entry("explain", Set.of("errors", "io", "keras", "layers", "graph", ROOT)),
-            Map.entry("verify", Set.of("errors", "io", "keras", "layers", "graph", ROOT)),
-            Map.entry("report", Set.of("errors", "io", "keras", "layers", "graph", ROOT, "probe", "explain")),
-            Map.entry("bench", Set.of("errors", "io", "keras", "layers", "graph", ROOT, "probe")),
-            Map.entry("spark", Set.of("errors", "io", "keras", "layers", "graph", ROOT, "probe", "report")),
-            Map.entry("cli", Set.of("errors", "io", "keras", "layers", "graph", ROOT, "probe", "explain", "verify", "report", "bench")));
+            Map.entry("probe", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT)),
+            Map.entry("explain", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT)),
+            Map.entry("verify", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT)),
+            Map.entry("report", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT, "probe", "explain")),
+            Map.entry("bench", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT, "probe")),
+            Map.entry("spark", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT, "probe", "report")),
+            Map.entry("cli", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT, "probe", "explain", "verify", "report", "bench")));
 
     private static final Pattern REFERENCE = Pattern.compile("org\\.attentionprobe\\.(?:([a-z]+)\\.)?[A-Z]");
     private static final Pattern COMMENTS = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);

@@ -7,7 +7,7 @@ import org.attentionprobe.io.Npy;
 import org.attentionprobe.probe.AttentionProbe;
 import org.attentionprobe.probe.HeadRef;
 import org.attentionprobe.probe.ProbeResult;
-import org.attentionprobe.probe.ReviewFolder;
+import org.attentionprobe.data.ReviewFolder;
 import org.attentionprobe.report.HeatmapLayout;
 import org.attentionprobe.report.HeatmapPng;
 import org.attentionprobe.testing.Cli;

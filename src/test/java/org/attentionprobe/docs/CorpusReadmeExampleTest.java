@@ -7,7 +7,7 @@ import org.attentionprobe.probe.CorpusRun;
 import org.attentionprobe.probe.CorpusTally;
 import org.attentionprobe.probe.HeadRef;
 import org.attentionprobe.probe.ProbeResult;
-import org.attentionprobe.probe.ReviewFolder;
+import org.attentionprobe.data.ReviewFolder;
 import org.attentionprobe.testing.Imdb;
 import org.attentionprobe.testing.ReadmeSnippets;
 import org.junit.jupiter.api.Test;

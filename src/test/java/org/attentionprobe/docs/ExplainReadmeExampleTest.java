@@ -7,7 +7,7 @@ import org.attentionprobe.explain.ExplainOptions;
 import org.attentionprobe.explain.Explanation;
 import org.attentionprobe.probe.AttentionProbe;
 import org.attentionprobe.probe.ProbeResult;
-import org.attentionprobe.probe.ReviewFolder;
+import org.attentionprobe.data.ReviewFolder;
 import org.attentionprobe.report.HtmlReport;
 import org.attentionprobe.report.HtmlReview;
 import org.attentionprobe.testing.Imdb;

@@ -5,7 +5,7 @@ import org.attentionprobe.probe.AttentionProbe;
 import org.attentionprobe.probe.HeadReading;
 import org.attentionprobe.probe.HeadRef;
 import org.attentionprobe.probe.ProbeResult;
-import org.attentionprobe.probe.ReviewFolder;
+import org.attentionprobe.data.ReviewFolder;
 import org.attentionprobe.testing.Imdb;
 import org.attentionprobe.testing.ReadmeSnippets;
 import org.junit.jupiter.api.Test;

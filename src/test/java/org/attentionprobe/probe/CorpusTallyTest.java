@@ -1,5 +1,6 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.data.ReviewFolder;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.probe.CorpusTally.WordAttention;
 import org.attentionprobe.testing.Imdb;

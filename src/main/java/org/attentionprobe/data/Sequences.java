@@ -1,4 +1,4 @@
-package org.attentionprobe.probe;
+package org.attentionprobe.data;
 
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.Npy;

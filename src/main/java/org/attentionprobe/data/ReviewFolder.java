@@ -1,4 +1,4 @@
-package org.attentionprobe.probe;
+package org.attentionprobe.data;
 
 import org.attentionprobe.errors.InvalidInputException;
 
@@ -13,7 +13,7 @@ import java.util.Optional;
  * {@code labels.npy}, {@code lengths.npy} (read only when a review is asked for).
  */
 public final class ReviewFolder {
-    static final String FILES = "meta.json, vocab.json, reviews.npy, labels.npy, lengths.npy";
+    public static final String FILES = "meta.json, vocab.json, reviews.npy, labels.npy, lengths.npy";
 
     private final Path dir;
     private final ReviewMeta meta;

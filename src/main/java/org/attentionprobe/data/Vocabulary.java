@@ -1,4 +1,4 @@
-package org.attentionprobe.probe;
+package org.attentionprobe.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.attentionprobe.errors.InvalidInputException;
