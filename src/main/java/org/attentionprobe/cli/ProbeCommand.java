@@ -1,5 +1,6 @@
 package org.attentionprobe.cli;
 
+import org.attentionprobe.report.ExplanationReports;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -195,10 +196,10 @@ public final class ProbeCommand implements Callable<Integer> {
             if (results.size() == 1) {
                 report(m.summary(), results.get(0), explanations, classNames, heads, exportTo, out, err);
             } else {
-                ExplainStep.printMany(model, m.summary(), results, explanations, classNames, keepPadding, json, out);
+                ExplanationReports.printMany(model, m.summary(), results, explanations, classNames, keepPadding, json, out);
             }
             if (explainArgs.report != null) {
-                ExplainStep.writeHtml(explainArgs.report, model, m.summary(), results, explanations, classNames);
+                ExplanationReports.writeHtml(explainArgs.report, model, m.summary(), results, explanations, classNames);
                 err.println("wrote " + explainArgs.report + ": " + results.size() + (results.size() == 1 ? " sequence" : " sequences")
                         + ", one self-contained page (open it in a browser; it makes no network request)");
             }
