@@ -14,8 +14,15 @@ import java.util.List;
  *
  * @param probabilities {@code [B, outputs]}, the model output as computed
  * @param attention     per block {@code [B, H, L, L]}: row = query position, column = key position, rows sum to 1
+ * @param logits        per block {@code [B, H, L, L]}, the softmax's input ({@link org.attentionprobe.layers.Results#attentionLogits}),
+ *                      when the runner was asked for them; otherwise empty
  */
-public record ModelOutput(INDArray probabilities, List<INDArray> attention) {
+public record ModelOutput(INDArray probabilities, List<INDArray> attention, List<INDArray> logits) {
+    /** Probabilities and attention, without logits. */
+    public ModelOutput(INDArray probabilities, List<INDArray> attention) {
+        this(probabilities, attention, List.of());
+    }
+
     public INDArray attention(int block) {
         return attention.get(block);
     }

@@ -25,12 +25,20 @@ import java.util.Map;
 public final class ModelRunner implements AutoCloseable {
     private final BatchRunner runner;
     private final List<String> attentionNames;
+    private final List<String> logitNames;   // empty unless asked for
 
-    ModelRunner(ModelGraph graph) {
+    ModelRunner(ModelGraph graph, boolean withLogits) {
         this.attentionNames = graph.attentionNames();
+        this.logitNames = new ArrayList<>();
+        if (withLogits) {
+            for (int i = 0; i < attentionNames.size(); i++) {
+                logitNames.add(Results.attentionLogits(i));
+            }
+        }
         List<String> names = new ArrayList<>();
         names.add(Results.PROBABILITIES);
         names.addAll(attentionNames);
+        names.addAll(logitNames);
         this.runner = graph.runner(names);
     }
 
@@ -45,7 +53,11 @@ public final class ModelRunner implements AutoCloseable {
         for (String name : attentionNames) {
             attention.add(out.get(name));
         }
-        return new ModelOutput(out.get(Results.PROBABILITIES), List.copyOf(attention));
+        List<INDArray> logits = new ArrayList<>(logitNames.size());
+        for (String name : logitNames) {
+            logits.add(out.get(name));
+        }
+        return new ModelOutput(out.get(Results.PROBABILITIES), List.copyOf(attention), List.copyOf(logits));
     }
 
     /** Bytes this runner holds for its batches (intermediates and results). */

@@ -143,7 +143,16 @@ public final class TransformerModel implements AutoCloseable {
      * for one thread (make one per thread; they share this model's weights).
      */
     public ModelRunner newRunner() {
-        return new ModelRunner(graph);
+        return new ModelRunner(graph, false);
+    }
+
+    /**
+     * A runner that also returns every block's attention logits ({@link ModelOutput#logits()}): what a corpus run's
+     * entropy needs ({@code AttentionEntropy.ofRow(weights, logits, ...)}: one logarithm per row, not per weight).
+     * The softmax then cannot overwrite its input, so the runner holds one more {@code [B, H, L, L]} per block.
+     */
+    public ModelRunner newRunnerWithLogits() {
+        return new ModelRunner(graph, true);
     }
 
     /** Any named results ({@link ModelGraph#outputNames()}), e.g. {@code embedding}, {@code block0/output}. */

@@ -425,6 +425,10 @@ final class GraphBuilder {
             if (named.containsKey(name)) {
                 return value; // a second embedding (say) keeps the first one's name
             }
+            if (Results.isAttentionLogits(name)) {
+                layerResults.putIfAbsent(name, value);   // unlisted, like the layers' own outputs
+                return value;
+            }
             SDVariable result = value;
             if (options.gradientTaps().test(name)) {
                 String tap = TAP_PREFIX + name;

@@ -28,6 +28,7 @@ import java.util.Map;
  *   <li>{@code block{i}/attention} {@code [B, H, L, L]}: {@code softmax(QKᵀ/√d)}, rows = query, columns = key</li>
  *   <li>{@code block{i}/attention_output} {@code [B, L, E]}: the attention layer's output after its projection</li>
  *   <li>{@code layer/<name>}: any Keras layer's output (its first call's first output), not listed in {@link #outputNames()}</li>
+ *   <li>{@code block{i}/attention_logits} {@code [B, H, L, L]}: the softmax's input ({@link Results#attentionLogits}), not listed either</li>
  * </ul>
  * It knows nothing about files: it is built from a {@link SavedModel} by the layer mappers.
  */

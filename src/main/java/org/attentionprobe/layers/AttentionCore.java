@@ -90,10 +90,12 @@ final class AttentionCore {
         SameDiff sd = ctx.sd();
         SDVariable scores = sd.mmul(q, k, false, true, false);                           // [B, H, Lq, Lk]
         if (mask == null) {
-            SDVariable weights = ctx.output(Results.attention(block), sd.nn.softmax(scores, 3), -1, heads, lq, lk);
+            SDVariable logits = ctx.output(Results.attentionLogits(block), scores, -1, heads, lq, lk);
+            SDVariable weights = ctx.output(Results.attention(block), sd.nn.softmax(logits, 3), -1, heads, lq, lk);
             return sd.mmul(weights, v);
         }
-        SDVariable p = sd.nn.softmax(scores.mul(mask).add(mask.sub(1.0).mul(1e9)), 3);  // [B, H, Lq, Lk]
+        SDVariable logits = ctx.output(Results.attentionLogits(block), scores.mul(mask).add(mask.sub(1.0).mul(1e9)), -1, heads, lq, lk);
+        SDVariable p = sd.nn.softmax(logits, 3);                                          // [B, H, Lq, Lk]
         if (ctx.dialect() == org.attentionprobe.keras.ModelConfig.Dialect.KERAS_2) {
             return sd.mmul(ctx.output(Results.attention(block), p, -1, heads, lq, lk), v);
         }

@@ -13,6 +13,7 @@ public final class Results {
     /** The prefix of every layer's own output ({@code layer/<name>}). */
     public static final String LAYER_PREFIX = "layer/";
     private static final String ATTENTION = "/attention";
+    private static final String LOGITS = "/attention_logits";
 
     private Results() {
     }
@@ -20,6 +21,15 @@ public final class Results {
     /** Block {@code i}'s attention weights {@code [B, H, Lq, Lk]}, rows = query, columns = key. */
     public static String attention(int block) {
         return "block" + block + ATTENTION;
+    }
+
+    /**
+     * Block {@code i}'s attention logits {@code [B, H, Lq, Lk]}: the softmax's input, the scaled scores with the mask
+     * applied, so that {@code attention = softmax(logits)} row by row (then zeroed where Keras 3 masks). Not listed in
+     * {@code outputNames()}; a runner asks for them to take the attention entropy without a logarithm per weight.
+     */
+    public static String attentionLogits(int block) {
+        return "block" + block + LOGITS;
     }
 
     /** Block {@code i}'s attention layer output after its projection {@code [B, Lq, E_out]}. */
@@ -40,6 +50,11 @@ public final class Results {
     /** A Keras layer's output (its first call's first output). */
     public static String layer(String name) {
         return LAYER_PREFIX + name;
+    }
+
+    /** Whether a result name is a block's attention logits. */
+    public static boolean isAttentionLogits(String name) {
+        return name.endsWith(LOGITS);
     }
 
     /** Whether a result name is a block's attention weights. */

@@ -10,6 +10,14 @@ package org.attentionprobe.probe;
  * <p>A corpus run takes {@code H·R·L} logarithms per review (R real tokens), as many as the model's own attention
  * weights, and {@link Math#log} made that cost as much as the model. {@link #ln} is the single-precision logarithm
  * of FreeBSD's {@code e_logf.c} (also musl's): branch-free, within 1 ulp of the float result, 2–3× faster here. The products and sums are taken in double.
+ *
+ * <p>Given the row's logits as well (the softmax's input, {@code a = softmax(s)}), the entropy needs one logarithm
+ * per row instead of one per weight: {@code ln a_k = s_k − c} for every key, with {@code c = logsumexp(s)}, so
+ * <pre>
+ * H = −Σ_k a_k ln a_k = c · Σ_k a_k − Σ_k a_k s_k,     c = s_t − ln a_t   for t = the row's largest weight
+ * </pre>
+ * {@link #ofRow(float[], float[], int, int)} takes that path: the corpus run's summaries, 10× cheaper; the two agree
+ * to float rounding (tested on the models' own attention).
  */
 public final class AttentionEntropy {
     private static final float LN2_HI = 6.9313812256e-01f;
@@ -33,6 +41,31 @@ public final class AttentionEntropy {
             h -= a * (double) ln(a);   // 0 * finite for a == 0: ln returns a finite value there
         }
         return h;
+    }
+
+    /**
+     * {@code −Σ_k a_k ln a_k} of the weights {@code w[from .. from + length)} from their logits {@code s} at the same
+     * indices ({@code a = softmax(s)} over the row, masked keys and rows zeroed or not): one logarithm per row. A row
+     * of zeros (a fully masked query) gives 0; a NaN weight gives NaN.
+     */
+    public static double ofRow(float[] w, float[] s, int from, int length) {
+        double sum = 0;          // Σ a_k
+        double dot = 0;          // Σ a_k s_k
+        float top = -1f;         // the largest weight a_t
+        int at = from;           // t
+        for (int k = from; k < from + length; k++) {
+            float a = w[k];
+            sum += a;
+            dot += a * (double) s[k];
+            if (a > top) {
+                top = a;
+                at = k;
+            }
+        }
+        if (!(top > 0)) {
+            return sum == sum ? 0 : Double.NaN;
+        }
+        return (s[at] - Math.log(top)) * sum - dot;
     }
 
     /** {@code ln x} for a positive normal float, within 1 ulp; finite (not −∞) for 0 and subnormals, NaN for NaN. */

@@ -186,7 +186,8 @@ public final class CorpusRun {
 
     private Worker newWorker() {
         NativeBackend.setOpThreads(1);   // one op thread per runner; run() puts the process-wide settings back
-        Worker w = new Worker(model.newRunner(), new float[square(model.summary().sequenceLength())]);
+        int square = square(model.summary().sequenceLength());
+        Worker w = new Worker(model.newRunnerWithLogits(), new float[square], new float[square]);
         synchronized (workers) {
             workers.add(w);
         }
@@ -197,14 +198,16 @@ public final class CorpusRun {
         return Math.multiplyExact(length, length);
     }
 
-    /** One worker thread's runner and its buffer for one head's weights {@code [L * L]}. */
+    /** One worker thread's runner and its buffers for one head's weights and logits, each {@code [L * L]}. */
     private final class Worker {
         private final ModelRunner runner;
         private final float[] head;
+        private final float[] headLogits;
 
-        Worker(ModelRunner runner, float[] head) {
+        Worker(ModelRunner runner, float[] head, float[] headLogits) {
             this.runner = runner;
             this.head = head;
+            this.headLogits = headLogits;
         }
 
         /** Runs sequences {@code [from, to)} of the corpus and summarises each; the attention stays in the runner. */
@@ -221,6 +224,10 @@ public final class CorpusRun {
             for (INDArray a : out.attention()) {
                 attention.add(plainFloats(a).data().asNioFloat());
             }
+            List<FloatBuffer> logits = new ArrayList<>();      // likewise
+            for (INDArray s : out.logits()) {
+                logits.add(plainFloats(s).data().asNioFloat());
+            }
             List<ReviewSummary> summaries = new ArrayList<>(inputs.size());
             for (int r = 0; r < inputs.size(); r++) {
                 TokenSequence sequence = sequences.get(r);
@@ -229,7 +236,8 @@ public final class CorpusRun {
                     INDArray block = out.attention(h.block());
                     int index = Math.toIntExact((r * block.size(1) + h.head()) * (long) head.length);
                     attention.get(h.block()).get(index, head);
-                    HeadReading reading = HeadReading.of(h, head, sequence, options.keepPadding());
+                    logits.get(h.block()).get(index, headLogits);
+                    HeadReading reading = HeadReading.of(h, head, headLogits, sequence, options.keepPadding());
                     heads.add(ReviewSummary.HeadSummary.of(reading, sequence, options.top()));
                 }
                 ProbeInput input = inputs.get(r);

@@ -22,15 +22,17 @@ public final class HeadReading {
 
     private final HeadRef ref;
     private final float[] w;            // [L * L] w[q * L + k], rows = query, sum to 1
+    private final float[] logits;       // [L * L] the softmax's input, or null
     private final int length;           // L
     private final TokenSequence sequence;
     private final int[] shown;          // positions summarised, ascending
     private double[] received;          // [L] mean weight each key receives from the shown queries, once computed
 
     /** @param weights one head {@code [L * L]}, row-major, rows = query */
-    private HeadReading(HeadRef ref, float[] weights, TokenSequence sequence, boolean keepPadding) {
+    private HeadReading(HeadRef ref, float[] weights, float[] logits, TokenSequence sequence, boolean keepPadding) {
         this.ref = ref;
         this.w = weights;
+        this.logits = logits;
         this.length = sequence.length();
         this.sequence = sequence;
         this.shown = sequence.positions(keepPadding);
@@ -38,7 +40,7 @@ public final class HeadReading {
 
     /** Reads one head of a result; {@code keepPadding} includes padding positions as queries and keys. */
     public static HeadReading of(ProbeResult result, HeadRef head, boolean keepPadding) {
-        return new HeadReading(head, result.head(head.block(), head.head()), result.sequence(), keepPadding);
+        return new HeadReading(head, result.head(head.block(), head.head()), null, result.sequence(), keepPadding);
     }
 
     /**
@@ -46,12 +48,20 @@ public final class HeadReading {
      * query. The reading keeps {@code weights} (no copy): do not change them while it is in use.
      */
     public static HeadReading of(HeadRef head, float[] weights, TokenSequence sequence, boolean keepPadding) {
+        return of(head, weights, null, sequence, keepPadding);
+    }
+
+    /**
+     * As {@link #of(HeadRef, float[], TokenSequence, boolean)}, with the head's logits {@code [L * L]} (the softmax's
+     * input; null for none), from which {@link #entropy} takes one logarithm per row instead of one per weight.
+     */
+    public static HeadReading of(HeadRef head, float[] weights, float[] logits, TokenSequence sequence, boolean keepPadding) {
         int length = sequence.length();
-        if (weights.length != length * length) {
-            throw new IllegalArgumentException(weights.length + " weights for a sequence of " + length + " positions; expected "
-                    + length + " × " + length);
+        if (weights.length != length * length || (logits != null && logits.length != weights.length)) {
+            throw new IllegalArgumentException(weights.length + " weights" + (logits == null ? "" : " and " + logits.length + " logits")
+                    + " for a sequence of " + length + " positions; expected " + length + " × " + length);
         }
-        return new HeadReading(head, weights, sequence, keepPadding);
+        return new HeadReading(head, weights, logits, sequence, keepPadding);
     }
 
     public HeadRef head() {
@@ -124,7 +134,8 @@ public final class HeadReading {
         int[] queries = sequence.positions(false);
         double total = 0;
         for (int q : queries) {
-            total += AttentionEntropy.ofRow(w, q * length, length);
+            total += logits == null ? AttentionEntropy.ofRow(w, q * length, length)
+                    : AttentionEntropy.ofRow(w, logits, q * length, length);
         }
         return queries.length == 0 ? Double.NaN : total / queries.length;
     }
