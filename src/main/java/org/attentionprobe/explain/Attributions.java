@@ -3,6 +3,7 @@ package org.attentionprobe.explain;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.graph.GraphOptions;
+import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.graph.ModelGraph;
 import org.attentionprobe.graph.ModelSummary;
 import org.attentionprobe.keras.SavedModel;
@@ -41,12 +42,14 @@ public final class Attributions implements AutoCloseable {
     private final TransformerModel model;        // built with taps, owned
     private final TapGradients gradients;
     private final IntegratedGradientsPath path;
+    private final BatchRunner forward;           // probabilities and the embedding on the fast path (taps zero)
     private final java.util.Map<Integer, Attributions> byLength = new java.util.HashMap<>(); // variable-length models
 
     private Attributions(TransformerModel model) {
         this.model = model;
         this.gradients = new TapGradients(model.graph());
         this.path = new IntegratedGradientsPath(gradients);
+        this.forward = model.graph().runner(List.of(TapGradients.PROBABILITIES, TapGradients.EMBEDDING));
     }
 
     /** For a model opened with the built-in layer mappers (one opened with your own: {@link #of(SavedModel, LayerMappers)}). */
@@ -79,8 +82,7 @@ public final class Attributions implements AutoCloseable {
         ModelGraph graph = model.graph();
         INDArray x = graph.tokenArray(new int[][]{tokens});          // [1, L], checked
         graph.checkTokens(x);
-        float[] outputs = graph.run(x, List.of(TapGradients.PROBABILITIES), Map.of())
-                .get(TapGradients.PROBABILITIES).toFloatMatrix()[0];      // [C]
+        float[] outputs = forward.run(x).get(TapGradients.PROBABILITIES).toFloatMatrix()[0];   // [C]
         int predicted = ClassProbability.predicted(outputs);
         ClassProbability f = ClassProbability.of(outputs.length, explainedClass.orElse(predicted));
 
@@ -123,13 +125,20 @@ public final class Attributions implements AutoCloseable {
                 }
                 int[] pads = new int[length];
                 Arrays.fill(pads, options.padId());
-                yield Matrices.flat(model.graph().run(new int[][]{pads}, TapGradients.EMBEDDING).get(TapGradients.EMBEDDING));
+                yield Matrices.flat(forward.run(model.graph().tokenArray(new int[][]{pads})).get(TapGradients.EMBEDDING));
             }
         };
     }
 
     @Override
     public void close() {
+        byLength.values().forEach(a -> {   // their models belong to this one's model
+            a.gradients.close();
+            a.forward.close();
+        });
+        byLength.clear();
+        gradients.close();
+        forward.close();
         model.close();
     }
 }

@@ -2,11 +2,11 @@ package org.attentionprobe.explain;
 
 import org.attentionprobe.layers.Results;
 import org.attentionprobe.errors.UnsupportedModelException;
+import org.attentionprobe.graph.GradientPlans;
 import org.attentionprobe.graph.ModelGraph;
 import org.attentionprobe.graph.ModelSummary;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -15,7 +15,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,11 +27,12 @@ import java.util.Map;
  * <p>The graph gets one placeholder, {@code explain/class_weights} {@code [B, C]}, and one loss,
  * {@code Σ_b Σ_c weights[b, c] · probabilities[b, c]}. Rows of a batch never interact in an inference graph, so
  * row b of a gradient is {@code ∂F_b/∂(row b)}: a batch is a set of independent inputs (the integrated-gradients
- * path points). The gradient function is created once, here; later passes reuse it.
+ * path points). The gradient function is created once, here; passes run it on the fast path
+ * ({@link GradientPlans}: a compiled plan per batch size, as the forward runner does).
  *
  * <p>Not thread-safe: the taps are variables set per pass.
  */
-final class TapGradients {
+final class TapGradients implements AutoCloseable {
     static final String CLASS_WEIGHTS = "explain/class_weights";
     static final String EMBEDDING = Results.EMBEDDING;
     static final String PROBABILITIES = Results.PROBABILITIES;
@@ -41,6 +41,7 @@ final class TapGradients {
     private final SameDiff sd;
     private final String tokens;                       // the token-id placeholder
     private final Map<String, long[]> tapShapes = new LinkedHashMap<>(); // result name → shape, batch first (-1)
+    private final GradientPlans plans;                 // the gradient function on the fast path
 
     TapGradients(ModelGraph graph) {
         this.graph = graph;
@@ -66,6 +67,7 @@ final class TapGradients {
         SDVariable score = sd.sum("explain/score", graph.variable(PROBABILITIES).mul(weights));
         score.markAsLoss();
         createGradFunctionQuietly(sd);
+        this.plans = new GradientPlans(sd.getFunction("grad"), tokens, s.sequenceLength());
     }
 
     /** One forward and backward pass: the requested results and the gradients of F at every row. */
@@ -92,35 +94,38 @@ final class TapGradients {
              Collection<String> gradientsOf) {
         graph.checkTokens(tokenIds);
         long batch = tokenIds.size(0);
+        Map<String, INDArray> inputs = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> tap : tapShapes.entrySet()) {
             long[] shape = tap.getValue().clone();
             shape[0] = batch;
             INDArray value = tap.getKey().equals(EMBEDDING) && embeddingOffset != null
                     ? embeddingOffset.castTo(DataType.FLOAT)
                     : Nd4j.zeros(DataType.FLOAT, shape);
-            sd.getVariable(graph.tapVariable(tap.getKey())).setArray(value);
+            inputs.put(graph.tapVariable(tap.getKey()), value);
         }
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put(tokens, tokenIds.castTo(DataType.INT32));
-        feed.put(CLASS_WEIGHTS, classWeights);
-        List<String> outVars = new ArrayList<>();
+        inputs.put(CLASS_WEIGHTS, classWeights.castTo(DataType.FLOAT));
+        List<String> variables = new ArrayList<>();
         for (String name : outputs) {
-            outVars.add(graph.variable(name).name());
+            variables.add(graph.variable(name).name());
         }
-        List<String> tapVars = new ArrayList<>();
         for (String name : gradientsOf) {
-            tapVars.add(graph.tapVariable(name));
+            variables.add(gradientName(name));
         }
-        OutAndGrad r = sd.calculateGradientsAndOutputs(feed, outVars, tapVars);
+        Map<String, INDArray> r = plans.run(tokenIds.castTo(DataType.INT32), inputs, variables);
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String name : outputs) {
-            out.put(name, r.getOutputs().get(graph.variable(name).name()));
+            out.put(name, r.get(graph.variable(name).name()));
         }
         Map<String, INDArray> grads = new LinkedHashMap<>();
         for (String name : gradientsOf) {
-            grads.put(name, r.getGradients().get(graph.tapVariable(name)));
+            grads.put(name, r.get(gradientName(name)));
         }
         return new Pass(out, grads);
+    }
+
+    /** The gradient function's variable holding {@code ∂F/∂result}: the gradient of the result's tap. */
+    private String gradientName(String result) {
+        return sd.getVariable(graph.tapVariable(result)).gradient().name();
     }
 
     /**
@@ -137,5 +142,11 @@ final class TapGradients {
                 System.setOut(out);
             }
         }
+    }
+
+    /** Frees the compiled plans' native memory. */
+    @Override
+    public void close() {
+        plans.close();
     }
 }

@@ -8,6 +8,8 @@ import org.attentionprobe.keras.ModelFiles;
 import org.attentionprobe.layers.LayerMappers;
 import org.attentionprobe.testing.TestData;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -91,6 +93,67 @@ class TapGradientsTest {
             assertArrayEquals(new long[]{2, 16, 16}, g0.shape());
             org.attentionprobe.testing.Arrays2.assertClose(g1.neg(), g0, 1e-7, "d(1-p)/de = -dp/de");
             assertTrue(g1.norm2Number().doubleValue() > 0.1, "a gradient to compare");
+        }
+    }
+
+    /**
+     * The compiled gradient plans ({@code GradientPlans}, what explanations run on) give SameDiff's own
+     * {@code calculateGradients} numbers, to float rounding: forward results and the gradients at every tap, with the
+     * embedding moved off the input (integrated gradients' path points), at batch 1 and 3, on the keras.io family,
+     * a three-block model, masked attention, KerasHub encoders and a model without attention.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"keras3/v1", "variants/keydim-stack", "general/mha-masked", "general/hub-encoder-prenorm",
+            "general/hub-sine-tied", "general/conv1d-encoder", "general/conv-variety"})
+    void compiledPlansGiveSameDiffsOwnGradients(String name) {
+        TestData.Fixture fixture = name.startsWith("general/") ? new TestData.Fixture(name, TestData.ROOT.resolve(name), 1e-5)
+                : TestData.fixture(name);
+        INDArray x = fixture.reference().get("x").castTo(DataType.INT32);
+        try (TransformerModel model = tapped(fixture); TapGradients gradients = new TapGradients(model.graph())) {
+            ModelGraph graph = model.graph();
+            org.nd4j.autodiff.samediff.SameDiff sd = graph.sameDiff();
+            int outputs = (int) model.summary().outputs();
+            List<String> attention = graph.attentionNames();
+            List<String> taps = new ArrayList<>(attention);
+            taps.add(TapGradients.EMBEDDING);
+            for (int batch : new int[]{1, 3}) {
+                INDArray ids = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, batch)).dup();
+                INDArray embedding = graph.run(ids, List.of(TapGradients.EMBEDDING), Map.of()).get(TapGradients.EMBEDDING);
+                java.util.Random random = new java.util.Random(7);
+                float[] noise = new float[(int) embedding.length()];
+                for (int i = 0; i < noise.length; i++) {
+                    noise[i] = (float) (0.05 * random.nextGaussian());
+                }
+                INDArray offset = Nd4j.create(noise, embedding.shape(), 'c');
+                INDArray weights = ClassProbability.of(outputs, outputs == 1 ? 1 : outputs - 1).batchWeights(batch);
+                TapGradients.Pass plan = gradients.run(ids, offset, weights, List.of(TapGradients.PROBABILITIES), taps);
+
+                // SameDiff's own pass, its taps set by hand in the graph and in the gradient function
+                org.nd4j.autodiff.samediff.SameDiff gradFn = sd.getFunction("grad");
+                Map<String, INDArray> feed = new java.util.HashMap<>();
+                feed.put(sd.inputs().stream().filter(n -> !n.equals(TapGradients.CLASS_WEIGHTS)).findFirst().orElseThrow(), ids);
+                feed.put(TapGradients.CLASS_WEIGHTS, weights);
+                List<String> tapVars = new ArrayList<>();
+                for (String tap : taps) {
+                    INDArray value = tap.equals(TapGradients.EMBEDDING) ? offset
+                            : Nd4j.zeros(DataType.FLOAT, plan.gradient(tap).shape());
+                    sd.getVariable(graph.tapVariable(tap)).setArray(value);
+                    gradFn.getVariable(graph.tapVariable(tap)).setArray(value);
+                    tapVars.add(graph.tapVariable(tap));
+                }
+                String probabilities = graph.variable(TapGradients.PROBABILITIES).name();
+                org.nd4j.autodiff.samediff.api.OutAndGrad own = sd.calculateGradientsAndOutputs(feed, List.of(probabilities), tapVars);
+
+                String what = name + " at batch " + batch;
+                org.attentionprobe.testing.Arrays2.assertClose(own.getOutputs().get(probabilities),
+                        plan.output(TapGradients.PROBABILITIES), 1e-6, what + ": probabilities");
+                for (String tap : taps) {
+                    INDArray expected = own.getGradients().get(graph.tapVariable(tap));
+                    double scale = Math.max(1e-3, expected.amaxNumber().doubleValue());
+                    org.attentionprobe.testing.Arrays2.assertClose(expected, plan.gradient(tap), 1e-5 * scale, what + ": ∂F/∂" + tap);
+                }
+                assertTrue(plan.gradient(TapGradients.EMBEDDING).amaxNumber().doubleValue() > 0, what + ": a gradient to compare");
+            }
         }
     }
 

@@ -1,0 +1,112 @@
+package org.attentionprobe.graph;
+
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A SameDiff gradient function (forward and backward ops, as {@code sd.createGradFunction()} made them) run on the
+ * fast path: an {@link ExecutionPlan} per batch size and set of results, compiled on first use, exactly as the
+ * forward runner does. SameDiff's own {@code calculateGradients} re-does shape inference, allocation and dependency
+ * tracking for every op of every pass, which for a batch of integrated-gradients path points costs several times
+ * the arithmetic; the plan does that once. The ops are SameDiff's, so the numbers are the same to float rounding
+ * ({@code TapGradientsTest} holds the two against each other).
+ *
+ * <p>Inputs set per pass (placeholders, and variables such as gradient taps) get arrays of their own in each plan;
+ * {@link #run} copies the given values into them. Not thread-safe; the returned arrays are copies.
+ */
+public final class GradientPlans implements AutoCloseable {
+    private static final int PLANS_KEPT = 4;
+
+    private final SameDiff gradients;    // the gradient function: forward and backward ops
+    private final String tokenName;
+    private final int length;
+    private final Map<Key, Compiled> plans = new LinkedHashMap<>(8, 0.75f, true);
+
+    private record Key(long batch, List<String> results) {
+    }
+
+    /** A plan and the arrays of its per-pass inputs, by variable name. */
+    private record Compiled(ExecutionPlan plan, Map<String, INDArray> inputs) {
+    }
+
+    /**
+     * @param gradients the gradient function, {@code sd.getFunction("grad")} after {@code sd.createGradFunction()}
+     * @param tokenName its token-id placeholder
+     * @param length    the sequence length L
+     */
+    public GradientPlans(SameDiff gradients, String tokenName, int length) {
+        this.gradients = gradients;
+        this.tokenName = tokenName;
+        this.length = length;
+    }
+
+    /**
+     * One forward and backward pass.
+     *
+     * @param tokenIds int32 {@code [B, L]}, already checked
+     * @param inputs   a value {@code [B, ...]} for every other placeholder and for every variable set per pass, by
+     *                 variable name; the same names (and shapes) on every pass with this batch size
+     * @param results  variable names to return: forward results and gradients ({@code name-grad})
+     * @return copies of the results, by variable name
+     */
+    public Map<String, INDArray> run(INDArray tokenIds, Map<String, INDArray> inputs, Collection<String> results) {
+        Compiled compiled = compiled(tokenIds.size(0), inputs, List.copyOf(results));
+        for (Map.Entry<String, INDArray> in : inputs.entrySet()) {
+            compiled.inputs().get(in.getKey()).assign(in.getValue());
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        compiled.plan().run(tokenIds).forEach((name, array) -> out.put(name, array.dup()));
+        return out;
+    }
+
+    private Compiled compiled(long batch, Map<String, INDArray> inputs, List<String> results) {
+        Key key = new Key(batch, results);
+        Compiled compiled = plans.get(key);
+        if (compiled == null) {
+            compiled = compile(Math.toIntExact(batch), inputs, results);
+            plans.put(key, compiled);
+            if (plans.size() > PLANS_KEPT) {
+                Key eldest = plans.keySet().iterator().next();
+                plans.remove(eldest).plan().close();
+            }
+        }
+        return compiled;
+    }
+
+    private Compiled compile(int batch, Map<String, INDArray> inputs, List<String> results) {
+        Map<String, INDArray> own = new HashMap<>();
+        Map<String, INDArray> placeholders = new HashMap<>();
+        for (Map.Entry<String, INDArray> in : inputs.entrySet()) {
+            INDArray array = Nd4j.create(in.getValue().dataType(), in.getValue().shape());
+            own.put(in.getKey(), array);
+            if (gradients.getVariable(in.getKey()).getVariableType() == VariableType.PLACEHOLDER) {
+                placeholders.put(in.getKey(), array);
+            } else {
+                gradients.getVariable(in.getKey()).setArray(array);   // the plan reads the variable's array: this one
+            }
+        }
+        Map<String, String> outputs = new LinkedHashMap<>();
+        for (String name : results) {
+            outputs.put(name, name);
+        }
+        ExecutionPlan plan = ExecutionPlan.compile(gradients, tokenName, batch, length, outputs, placeholders);
+        return new Compiled(plan, own);
+    }
+
+    @Override
+    public void close() {
+        for (Compiled c : new ArrayList<>(plans.values())) {
+            c.plan().close();
+        }
+        plans.clear();
+    }
+}
