@@ -2,6 +2,7 @@ package org.attentionprobe.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.ModelOutput;
+import org.attentionprobe.ModelRunner;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.data.Sequences;
 import org.attentionprobe.report.AttentionExport;
@@ -48,10 +49,10 @@ final class BatchMode {
             out.println(ProbeReport.modelLine(modelFile, m.summary()));
         }
         AttentionExport export = exportTo == null ? null : new AttentionExport(exportTo, m.summary(), tokens);
-        try {
+        try (ModelRunner runner = m.newRunner()) {   // the fast path's own arrays: nothing copied per batch
             for (int start = 0; start < tokens.length; start += batchSize) {
                 int[][] batch = Arrays.copyOfRange(tokens, start, Math.min(tokens.length, start + batchSize));  // [b][L]
-                ModelOutput result = m.run(batch);
+                ModelOutput result = runner.run(Nd4j.createFromArray(batch));
                 if (export != null) {
                     export.append(result.probabilities(), result.attention());
                 }

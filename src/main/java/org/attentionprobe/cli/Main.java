@@ -3,6 +3,7 @@ package org.attentionprobe.cli;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.errors.ProbeException;
 import org.attentionprobe.graph.NativeBackend;
+import org.attentionprobe.keras.CleanReads;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -23,6 +24,9 @@ public final class Main {
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");   // heatmaps are drawn off-screen
         NativeBackend.select(); // before ND4J loads its natives
+        if (needsModel(args)) {
+            NativeBackend.loadInBackground();   // 0.3–0.5 s of native loading, beside option parsing and the file read
+        }
         PrintWriter err = new PrintWriter(System.err, true);
         ModelLoader loader;
         try {
@@ -35,15 +39,28 @@ public final class Main {
         System.exit(run(args, new PrintWriter(System.out, true), err, loader));
     }
 
+    /** Whether the arguments will open a model: anything but help and version (bad arguments end before it matters). */
+    static boolean needsModel(String[] args) {
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
+                return false;
+            }
+        }
+        return args.length > 0;
+    }
+
     /**
      * The real command line reads each model in a child JVM first ({@link ModelLoader#isolated}), unless
-     * {@code -Dprobe.isolatedRead=false}; {@code -Dprobe.readTimeout=SECONDS} overrides the time it allows.
+     * {@code -Dprobe.isolatedRead=false}; {@code -Dprobe.readTimeout=SECONDS} overrides the time it allows. A file whose
+     * bytes a child read cleanly before is read in this JVM ({@link CleanReads}, in the user's cache folder), unless
+     * {@code -Dprobe.readCache=false}.
      */
     private static ModelLoader mainLoader() {
         if ("false".equalsIgnoreCase(System.getProperty("probe.isolatedRead"))) {
             return ModelLoader.inProcess();
         }
-        return ModelLoader.isolated(readTimeout(System.getProperty("probe.readTimeout")));
+        CleanReads cleanReads = "false".equalsIgnoreCase(System.getProperty("probe.readCache")) ? null : CleanReads.inUserCache();
+        return ModelLoader.isolated(readTimeout(System.getProperty("probe.readTimeout")), cleanReads);
     }
 
     /** The value of {@code -Dprobe.readTimeout}: null when not set (by file size), else whole seconds, 1 or more. */

@@ -16,6 +16,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 public final class NativeBackend {
     public static final String EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension";
     private static final String[] PREFERRED = {"-onednn", ""};
+    private static final java.util.concurrent.atomic.AtomicBoolean LOADING = new java.util.concurrent.atomic.AtomicBoolean();
 
     private NativeBackend() {
     }
@@ -32,6 +33,27 @@ public final class NativeBackend {
                 System.setProperty(EXTENSION_PROPERTY, extension);
                 return;
             }
+        }
+    }
+
+    /**
+     * Starts loading ND4J's natives on a daemon thread, for a command line that will need them soon: the 0.3–0.4 s
+     * that loading takes then overlaps with its other work (options, input files, the model file's preflight). A
+     * thread that needs ND4J meanwhile waits for the load (class initialisation); a load that fails fails again, with
+     * its message, where ND4J is first used. Idempotent.
+     */
+    public static void loadInBackground() {
+        select();
+        if (LOADING.compareAndSet(false, true)) {
+            Thread loader = new Thread(() -> {
+                try {
+                    Nd4j.getExecutioner();
+                } catch (Throwable e) {
+                    // reported by the first real use, on the thread that needs it
+                }
+            }, "nd4j-load");
+            loader.setDaemon(true);
+            loader.start();
         }
     }
 
