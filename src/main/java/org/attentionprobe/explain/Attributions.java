@@ -6,15 +6,17 @@ import org.attentionprobe.graph.GraphOptions;
 import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.graph.ModelGraph;
 import org.attentionprobe.graph.ModelSummary;
+import org.attentionprobe.graph.NativeBackend;
 import org.attentionprobe.keras.SavedModel;
 import org.attentionprobe.layers.LayerMappers;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Attributions for a model's decisions, beyond raw attention: attention rollout, gradient × attention and
@@ -32,7 +34,8 @@ import java.util.OptionalInt;
  * }
  * }</pre>
  *
- * Calls are serialised: the gradient graph sets its taps per pass.
+ * Calls are serialised. Each call runs the integrated-gradients path in parts on as many worker threads as there are
+ * CPUs, each with one op thread, and puts ND4J's process-wide thread settings back when it returns.
  *
  * <p>Process-wide effect: building the gradient graph ({@link #of}) replaces {@code System.out} with a stream that
  * discards for the duration of that one call, because SameDiff prints a line per differentiated op; what other
@@ -43,13 +46,23 @@ public final class Attributions implements AutoCloseable {
     private final TapGradients gradients;
     private final IntegratedGradientsPath path;
     private final BatchRunner forward;           // probabilities and the embedding on the fast path (taps zero)
+    private final int workers;                   // parts of the integrated-gradients path run at once
+    private final ExecutorService pool;          // their threads (daemons)
     private final java.util.Map<Integer, Attributions> byLength = new java.util.HashMap<>(); // variable-length models
 
     private Attributions(TransformerModel model) {
         this.model = model;
         this.gradients = new TapGradients(model.graph());
-        this.path = new IntegratedGradientsPath(gradients);
-        this.forward = model.graph().runner(List.of(TapGradients.PROBABILITIES, TapGradients.EMBEDDING));
+        this.path = new IntegratedGradientsPath(gradients, model.graph().attentionNames());
+        List<String> forwardResults = new java.util.ArrayList<>(List.of(TapGradients.PROBABILITIES, TapGradients.EMBEDDING));
+        forwardResults.addAll(model.graph().attentionNames());
+        this.forward = model.graph().runner(forwardResults);
+        this.workers = Runtime.getRuntime().availableProcessors();
+        this.pool = Executors.newFixedThreadPool(workers, task -> {
+            Thread t = new Thread(task, "explain-worker");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** For a model opened with the built-in layer mappers (one opened with your own: {@link #of(SavedModel, LayerMappers)}). */
@@ -82,29 +95,32 @@ public final class Attributions implements AutoCloseable {
         ModelGraph graph = model.graph();
         INDArray x = graph.tokenArray(new int[][]{tokens});          // [1, L], checked
         graph.checkTokens(x);
-        float[] outputs = forward.run(x).get(TapGradients.PROBABILITIES).toFloatMatrix()[0];   // [C]
+        Map<String, INDArray> first = forward.run(x);                              // the runner's arrays, until its next run
+        float[] outputs = first.get(TapGradients.PROBABILITIES).toFloatMatrix()[0]; // [C]
         int predicted = ClassProbability.predicted(outputs);
         ClassProbability f = ClassProbability.of(outputs.length, explainedClass.orElse(predicted));
 
-        // Attention and ∂F/∂A at the input: rollout and gradient × attention.
-        List<String> attentionNames = graph.attentionNames();
-        List<String> wanted = new ArrayList<>(attentionNames);
-        wanted.add(TapGradients.EMBEDDING);
-        TapGradients.Pass atInput = gradients.run(x, null, f.batchWeights(1), wanted, attentionNames);
-        List<INDArray> attention = new ArrayList<>();          // per block [H, L, L]
-        List<INDArray> attentionGradients = new ArrayList<>();
-        for (String name : attentionNames) {
-            attention.add(atInput.output(name).slice(0).dup());
-            attentionGradients.add(atInput.gradient(name).slice(0).dup());
+        // Attention at the input (rollout, gradient × attention), from the same one-row pass as the prediction.
+        List<INDArray> attention = new java.util.ArrayList<>();                    // per block [H, L, L]
+        for (String name : graph.attentionNames()) {
+            attention.add(first.get(name).slice(0).dup());
         }
+
+        // Integrated gradients on the embedding output; the path's last point, the input, gives ∂F/∂A at the input.
+        double[] input = Matrices.flat(first.get(TapGradients.EMBEDDING));     // e [L * E]
+        double[] baseline = baseline(options, tokens.length, input.length);       // e' [L * E]
+        IntegratedGradientsPath.Result path;
+        NativeBackend.OpThreads before = NativeBackend.OpThreads.current();      // the workers set one op thread each
+        try {
+            path = this.path.integrate(tokens, input, baseline, (int) model.summary().embedDim(), f, options.baseline(),
+                    options.steps(), workers, pool);
+        } finally {
+            before.restore();
+        }
+        List<INDArray> attentionGradients = path.attentionGradients();
         RelevanceMap rollout = model.summary().rolloutNotApplicable().isEmpty() ? AttentionRollout.of(attention) : null;
         RelevanceMap gradAttention = attention.isEmpty() ? null : GradientAttention.of(attention, attentionGradients);
-
-        // Integrated gradients on the embedding output.
-        double[] input = Matrices.flat(atInput.output(TapGradients.EMBEDDING));   // e [L * E]
-        double[] baseline = baseline(options, tokens.length, input.length);       // e' [L * E]
-        IntegratedGradients ig = path.integrate(tokens, input, baseline, (int) model.summary().embedDim(), f,
-                options.baseline(), options.steps());
+        IntegratedGradients ig = path.integratedGradients();
 
         boolean[] real = new boolean[tokens.length];
         for (int i = 0; i < tokens.length; i++) {
@@ -135,8 +151,10 @@ public final class Attributions implements AutoCloseable {
         byLength.values().forEach(a -> {   // their models belong to this one's model
             a.gradients.close();
             a.forward.close();
+            a.pool.shutdownNow();
         });
         byLength.clear();
+        pool.shutdownNow();
         gradients.close();
         forward.close();
         model.close();

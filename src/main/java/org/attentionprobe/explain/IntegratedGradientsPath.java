@@ -1,59 +1,81 @@
 package org.attentionprobe.explain;
 
+import org.attentionprobe.graph.NativeBackend;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 /**
  * Walks the straight path from the baseline to the input embedding and averages F's gradients along it (see
  * {@link IntegratedGradients} for the formulas). The path points go through the embedding tap (offset = point − e,
- * so the embedding output becomes the point) in batches of up to {@value #CHUNK} points.
+ * so the embedding output becomes the point) in batches of up to {@value #CHUNK} points, split over the workers: each
+ * worker runs its part of the path on one op thread, and the gradients are summed in the order of the points (the
+ * parts' batch sizes follow the number of workers, which changes results by float rounding only). The last point is the input itself: its pass also gives
+ * {@code ∂F/∂A} at the input, for gradient × attention.
  */
 final class IntegratedGradientsPath {
     static final int CHUNK = 64;
 
     private final TapGradients gradients;
+    private final List<String> attentionNames;
 
-    IntegratedGradientsPath(TapGradients gradients) {
+    IntegratedGradientsPath(TapGradients gradients, List<String> attentionNames) {
         this.gradients = gradients;
+        this.attentionNames = List.copyOf(attentionNames);
+    }
+
+    /** Integrated gradients, and per block {@code ∂F/∂A} at the input ({@code [H, L, L]}). */
+    record Result(IntegratedGradients integratedGradients, List<INDArray> attentionGradients) {
+    }
+
+    /** One batch of path points: points {@code [from, to)}. */
+    private record Part(int from, int to) {
     }
 
     /**
      * @param tokens   {@code [L]} the input's token ids
      * @param input    e, {@code [L * E]} row-major
      * @param baseline e', {@code [L * E]} row-major
+     * @param workers  how many parts to run at once on {@code executor} (1: all on this thread)
      */
-    IntegratedGradients integrate(int[] tokens, double[] input, double[] baseline, int embedDim, ClassProbability f,
-                                  Baseline kind, int steps) {
+    Result integrate(int[] tokens, double[] input, double[] baseline, int embedDim, ClassProbability f,
+                     Baseline kind, int steps, int workers, Executor executor) {
         int length = tokens.length;
         int size = length * embedDim;
         double[] diff = new double[size];                  // e − e'
         for (int i = 0; i < size; i++) {
             diff[i] = input[i] - baseline[i];
         }
-        double[] meanGradient = new double[size];           // Σ_k w_k ∂F/∂e(α_k)
+        int points = steps + 1;
+        int parts = Math.max(Math.min(workers, points), (points + CHUNK - 1) / CHUNK);
+        List<CompletableFuture<TapGradients.Pass>> passes = new ArrayList<>();
+        List<Part> layout = new ArrayList<>();
+        for (int p = 0; p < parts; p++) {
+            Part part = new Part((int) ((long) points * p / parts), (int) ((long) points * (p + 1) / parts));
+            layout.add(part);
+            passes.add(parts == 1 || workers <= 1
+                    ? CompletableFuture.completedFuture(pass(part, tokens, input, baseline, diff, size, embedDim, f, steps))
+                    : CompletableFuture.supplyAsync(() -> {
+                        NativeBackend.setOpThreads(1);   // this worker's OpenMP; the caller restores the process-wide settings
+                        return pass(part, tokens, input, baseline, diff, size, embedDim, f, steps);
+                    }, executor));
+        }
+        double[] meanGradient = new double[size];           // Σ_k w_k ∂F/∂e(α_k), summed in the order of k
         double inputValue = Double.NaN;
         double baselineValue = Double.NaN;
-        int points = steps + 1;
-        for (int start = 0; start < points; start += CHUNK) {
-            int n = Math.min(CHUNK, points - start);
-            float[] offsets = new float[n * size];          // [n, L, E]: e(α_k) − e
-            int[][] ids = new int[n][];
-            for (int b = 0; b < n; b++) {
-                double alpha = (double) (start + b) / steps;
-                for (int i = 0; i < size; i++) {
-                    offsets[b * size + i] = (float) (baseline[i] + alpha * diff[i] - input[i]);
-                }
-                ids[b] = tokens;
-            }
-            INDArray offset = Nd4j.create(offsets, new long[]{n, length, embedDim}, 'c');
-            TapGradients.Pass pass = gradients.run(Nd4j.createFromArray(ids), offset, f.batchWeights(n),
-                    List.of(TapGradients.PROBABILITIES), List.of(TapGradients.EMBEDDING));
+        List<INDArray> attentionGradients = new ArrayList<>();
+        for (int p = 0; p < parts; p++) {
+            Part part = layout.get(p);
+            TapGradients.Pass pass = join(passes.get(p));
             double[] grad = Matrices.flat(pass.gradient(TapGradients.EMBEDDING));  // [n, L, E]
             float[][] probabilities = pass.output(TapGradients.PROBABILITIES).toFloatMatrix(); // [n, C]
-            for (int b = 0; b < n; b++) {
-                int k = start + b;
+            for (int k = part.from(); k < part.to(); k++) {
+                int b = k - part.from();
                 double w = (k == 0 || k == steps ? 0.5 : 1.0) / steps;
                 for (int i = 0; i < size; i++) {
                     meanGradient[i] += w * grad[b * size + i];
@@ -63,6 +85,9 @@ final class IntegratedGradientsPath {
                 }
                 if (k == steps) {
                     inputValue = f.value(probabilities[b]);
+                    for (String name : attentionNames) {
+                        attentionGradients.add(pass.gradient(name).slice(b).dup());
+                    }
                 }
             }
         }
@@ -75,6 +100,43 @@ final class IntegratedGradientsPath {
                 scores[p] += attributions[p][j];
             }
         }
-        return new IntegratedGradients(scores, attributions, kind, steps, inputValue, baselineValue);
+        return new Result(new IntegratedGradients(scores, attributions, kind, steps, inputValue, baselineValue),
+                List.copyOf(attentionGradients));
+    }
+
+    /** The forward and backward pass of one part; the part holding the input also returns the attention's gradients. */
+    private TapGradients.Pass pass(Part part, int[] tokens, double[] input, double[] baseline, double[] diff, int size,
+                                   int embedDim, ClassProbability f, int steps) {
+        int n = part.to() - part.from();
+        float[] offsets = new float[n * size];          // [n, L, E]: e(α_k) − e
+        int[][] ids = new int[n][];
+        for (int b = 0; b < n; b++) {
+            double alpha = (double) (part.from() + b) / steps;
+            for (int i = 0; i < size; i++) {
+                offsets[b * size + i] = (float) (baseline[i] + alpha * diff[i] - input[i]);
+            }
+            ids[b] = tokens;
+        }
+        INDArray offset = Nd4j.create(offsets, new long[]{n, tokens.length, embedDim}, 'c');
+        List<String> outputs = new ArrayList<>(List.of(TapGradients.PROBABILITIES));
+        List<String> gradientsOf = new ArrayList<>(List.of(TapGradients.EMBEDDING));
+        if (part.to() == steps + 1) {
+            gradientsOf.addAll(attentionNames);
+        }
+        return gradients.run(Nd4j.createFromArray(ids), offset, f.batchWeights(n), outputs, gradientsOf);
+    }
+
+    private static TapGradients.Pass join(CompletableFuture<TapGradients.Pass> pass) {
+        try {
+            return pass.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
     }
 }

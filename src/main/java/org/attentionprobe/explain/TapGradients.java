@@ -30,7 +30,7 @@ import java.util.Map;
  * path points). The gradient function is created once, here; passes run it on the fast path
  * ({@link GradientPlans}: a compiled plan per batch size, as the forward runner does).
  *
- * <p>Not thread-safe: the taps are variables set per pass.
+ * <p>Threads may run passes at the same time: every pass copies its tap values into plans of the calling thread.
  */
 final class TapGradients implements AutoCloseable {
     static final String CLASS_WEIGHTS = "explain/class_weights";

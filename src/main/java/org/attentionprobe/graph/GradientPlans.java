@@ -21,7 +21,8 @@ import java.util.Map;
  * ({@code TapGradientsTest} holds the two against each other).
  *
  * <p>Inputs set per pass (placeholders, and variables such as gradient taps) get arrays of their own in each plan;
- * {@link #run} copies the given values into them. Not thread-safe; the returned arrays are copies.
+ * {@link #run} copies the given values into them. Threads may run passes at the same time: each has plans of its
+ * own (compiling is serialised). The returned arrays are copies.
  */
 public final class GradientPlans implements AutoCloseable {
     private static final int PLANS_KEPT = 4;
@@ -29,7 +30,7 @@ public final class GradientPlans implements AutoCloseable {
     private final SameDiff gradients;    // the gradient function: forward and backward ops
     private final String tokenName;
     private final int length;
-    private final Map<Key, Compiled> plans = new LinkedHashMap<>(8, 0.75f, true);
+    private final Map<Long, Map<Key, Compiled>> byThread = new java.util.concurrent.ConcurrentHashMap<>(); // thread id → its plans
 
     private record Key(long batch, List<String> results) {
     }
@@ -69,10 +70,13 @@ public final class GradientPlans implements AutoCloseable {
     }
 
     private Compiled compiled(long batch, Map<String, INDArray> inputs, List<String> results) {
+        Map<Key, Compiled> plans = byThread.computeIfAbsent(Thread.currentThread().getId(), t -> new LinkedHashMap<>(8, 0.75f, true));
         Key key = new Key(batch, results);
         Compiled compiled = plans.get(key);
         if (compiled == null) {
-            compiled = compile(Math.toIntExact(batch), inputs, results);
+            synchronized (gradients) {   // compiling points the function's variables at the new plan's arrays
+                compiled = compile(Math.toIntExact(batch), inputs, results);
+            }
             plans.put(key, compiled);
             if (plans.size() > PLANS_KEPT) {
                 Key eldest = plans.keySet().iterator().next();
@@ -104,9 +108,11 @@ public final class GradientPlans implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Compiled c : new ArrayList<>(plans.values())) {
-            c.plan().close();
+        for (Map<Key, Compiled> plans : byThread.values()) {
+            for (Compiled c : new ArrayList<>(plans.values())) {
+                c.plan().close();
+            }
         }
-        plans.clear();
+        byThread.clear();
     }
 }
