@@ -81,8 +81,7 @@ final class PlanCompiler {
         Map<String, Set<String>> readers = readers(ops);
         arrays.putAll(feed);
 
-        List<DifferentialFunction> fns = new ArrayList<>();
-        List<OpContext> contexts = new ArrayList<>();
+        List<ExecutionPlan.Step> steps = new ArrayList<>();
         for (int i = 0; i < ops.size(); i++) {
             SameDiffOp op = ops.get(i);
             DifferentialFunction fn = op.getOp();
@@ -107,8 +106,8 @@ final class PlanCompiler {
                     out[o] = allocate(name, shape.dataType(), shape.shape(), lastUse.getOrDefault(name, i));
                 }
             }
-            fns.add(fn);
-            contexts.add(context(fn, in, out));
+            ExecutionPlan.Step rows = gatherRows(fn, in, out);
+            steps.add(rows != null ? rows : new ExecutionPlan.OpStep(fn, context(fn, in, out)));
             release(op, i);
         }
         Map<String, INDArray> results = new LinkedHashMap<>();
@@ -117,7 +116,7 @@ final class PlanCompiler {
             release(value); // SameDiff's values for this batch size: only their shapes were needed
         }
         NativeBackend.trimMemory();
-        return ExecutionPlan.of(tokens, fns, contexts, results, List.copyOf(buffers), bytes);
+        return ExecutionPlan.of(tokens, steps, results, List.copyOf(buffers), bytes);
     }
 
     /** The ops the results depend on, in the graph's order (topological: mappers add ops forward). */
@@ -323,6 +322,32 @@ final class PlanCompiler {
 
     private static boolean isCContiguous(INDArray a) {
         return a.ordering() == 'c' && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'));
+    }
+
+    /**
+     * A {@code gather} of whole rows of a float table by int32 ids along axis 0, every array plain (c order, no
+     * offset), as {@link ExecutionPlan.GatherRows}; null for any other op or layout.
+     */
+    private static ExecutionPlan.Step gatherRows(DifferentialFunction fn, INDArray[] in, INDArray[] out) {
+        if (!"gather".equals(fn.opName()) || !(fn instanceof DynamicCustomOp custom) || in.length != 2 || out.length != 1) {
+            return null;
+        }
+        long[] axis = custom.iArgs();
+        INDArray table = in[0];
+        INDArray ids = in[1];
+        INDArray o = out[0];
+        if ((axis.length > 1 || (axis.length == 1 && axis[0] != 0)) || table.rank() != 2
+                || table.dataType() != DataType.FLOAT || o.dataType() != DataType.FLOAT || ids.dataType() != DataType.INT32
+                || !plain(table) || !plain(ids) || !plain(o) || o.length() != ids.length() * table.size(1)) {
+            return null;
+        }
+        return new ExecutionPlan.GatherRows(table.data().asNioFloat(), Math.toIntExact(table.size(0)), ids.data().asNioInt(), o.data().asNioFloat(),
+                (int) table.size(1), (int) ids.length(), Arrays.toString(o.shape()));
+    }
+
+    /** An array that is its buffer from the start, in c order. */
+    private static boolean plain(INDArray a) {
+        return a.offset() == 0 && a.data().offset() == 0 && isCContiguous(a) && !a.isEmpty();
     }
 
     private OpContext context(DifferentialFunction fn, INDArray[] in, INDArray[] out) {
