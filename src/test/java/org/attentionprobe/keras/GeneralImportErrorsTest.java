@@ -23,16 +23,7 @@ class GeneralImportErrorsTest {
     Path tmp;
 
     private Path withConfig(Path source, String from, String to) throws IOException {
-        String json;
-        try (Hdf5File f = Hdf5File.open(source)) {
-            json = String.join("", f.stringAttribute("/", "model_config").orElseThrow());
-        }
-        assertTrue(json.contains(from), "fixture config should contain " + from);
-        Path copy = tmp.resolve(source.getParent().getFileName() + ".h5");
-        try (Hdf5Edit edit = Hdf5Edit.copy(source, copy)) {
-            edit.writeStringAttribute("/", "model_config", json.replace(from, to));
-        }
-        return copy;
+        return Hdf5Edit.withConfigEdit(source, tmp.resolve(source.getParent().getFileName() + ".h5"), from, to);
     }
 
     @Test

@@ -32,13 +32,7 @@ class ImportErrorsTest {
     }
 
     Path withConfig(Path source, String from, String to) throws IOException {
-        String json = modelConfig(source);
-        assertTrue(json.contains(from), "fixture config should contain " + from);
-        Path copy = tmp.resolve("edited.h5");
-        try (Hdf5Edit edit = Hdf5Edit.copy(source, copy)) {
-            edit.writeStringAttribute("/", "model_config", json.replace(from, to));
-        }
-        return copy;
+        return Hdf5Edit.withConfigEdit(source, tmp.resolve("edited.h5"), from, to);
     }
 
     @Test

@@ -2,7 +2,6 @@ package org.attentionprobe.robustness;
 
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.TransformerModel;
-import org.attentionprobe.keras.Hdf5File;
 import org.attentionprobe.keras.ModelFiles;
 import org.attentionprobe.testing.Hdf5Edit;
 import org.attentionprobe.testing.TestData;
@@ -18,7 +17,6 @@ import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A whole model is checked before its graph is built, and every problem found is named, each in what it says. */
 class ModelValidationTest {
@@ -30,16 +28,7 @@ class ModelValidationTest {
     Path tmp;
 
     private Path withConfig(Path source, String from, String to) throws IOException {
-        String config;
-        try (Hdf5File f = Hdf5File.open(source)) {
-            config = String.join("", f.stringAttribute("/", "model_config").orElseThrow());
-        }
-        assertTrue(config.contains(from), from);
-        Path copy = tmp.resolve("edited.h5");
-        try (Hdf5Edit edit = Hdf5Edit.copy(source, copy)) {
-            edit.writeStringAttribute("/", "model_config", config.replace(from, to));
-        }
-        return copy;
+        return Hdf5Edit.withConfigEdit(source, tmp.resolve("edited.h5"), from, to);
     }
 
     /** A copy of the IMDB model with bytes changed in the object header or data of {@link #KERNEL}. */

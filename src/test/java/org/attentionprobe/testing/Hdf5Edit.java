@@ -29,6 +29,24 @@ public final class Hdf5Edit implements AutoCloseable {
         }
     }
 
+    /**
+     * A copy of the model file {@code source} at {@code target} whose {@code model_config} has {@code from} replaced by
+     * {@code to} (the config must contain {@code from}): the one-line edit behind most negative import tests.
+     */
+    public static Path withConfigEdit(Path source, Path target, String from, String to) throws IOException {
+        String json;
+        try (org.attentionprobe.keras.Hdf5File f = org.attentionprobe.keras.Hdf5File.open(source)) {
+            json = String.join("", f.stringAttribute("/", "model_config").orElseThrow());
+        }
+        if (!json.contains(from)) {
+            throw new AssertionError(source + ": the model config should contain " + from);
+        }
+        try (Hdf5Edit edit = copy(source, target)) {
+            edit.writeStringAttribute("/", "model_config", json.replace(from, to));
+        }
+        return target;
+    }
+
     /** Copies {@code source} to {@code target} and opens the copy for editing. */
     public static Hdf5Edit copy(Path source, Path target) throws IOException {
         Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
