@@ -85,6 +85,22 @@ public final class CorpusArgs {
             throw new InvalidInputException(inputs().get(0) + " needs the review files python-export/export_reviews.py writes (meta.json, "
                     + "vocab.json, reviews.npy, ...); there are none beside " + model + " and no --data DIR was given");
         }
-        return all ? Corpus.all(data.reviews()) : Corpus.reviews(data.reviews(), range);
+        return all ? Corpus.all(data.reviews()) : reviewRange(data.reviews(), range);
+    }
+
+    private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("\\s*(\\d+)\\s*\\.\\.\\s*(\\d+)\\s*");
+
+    /** {@code --reviews A..B}: 0-based, both included ({@code 0..99} is 100 reviews). */
+    static Corpus reviewRange(org.attentionprobe.data.ReviewSet reviews, String range) {
+        java.util.regex.Matcher m = RANGE.matcher(range);
+        if (!m.matches()) {
+            throw new InvalidInputException("--reviews " + range + " is not a range; expected A..B, 0-based and both included "
+                    + "(0..99 is the first 100 reviews)");
+        }
+        try {
+            return Corpus.reviews(reviews, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("--reviews " + range + " names a review beyond " + Integer.MAX_VALUE);
+        }
     }
 }

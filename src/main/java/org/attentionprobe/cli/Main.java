@@ -95,7 +95,7 @@ public final class Main {
         cli.setExecutionExceptionHandler((ex, c, parsed) -> {
             ProbeException probe = findProbeException(ex);
             if (probe != null) {
-                err.println("error: " + firstLine(probe.getMessage()));
+                err.println("error: " + Flags.line(probe));
                 return BAD_INPUT;
             }
             err.println("internal error: " + ex);

@@ -1,5 +1,6 @@
 package org.attentionprobe.data;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.Npy;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,15 +30,15 @@ public final class Sequences {
     public static int[] parseIds(String text) {
         String[] items = text.strip().split("[,\\s]+");
         if (text.isBlank()) {
-            throw new InvalidInputException("--tokens is empty; expected token ids like --tokens 1,14,22");
+            throw new InvalidInputException(UserInput.TOKENS, "the token ids are empty; expected ids like 1,14,22");
         }
         int[] ids = new int[items.length];
         for (int i = 0; i < items.length; i++) {
             try {
                 ids[i] = Integer.parseInt(items[i]);
             } catch (NumberFormatException e) {
-                throw new InvalidInputException("--tokens item " + (i + 1) + " \"" + items[i] + "\" is not a token id; "
-                        + "expected integers like --tokens 1,14,22");
+                throw new InvalidInputException(UserInput.TOKENS, "token item " + (i + 1) + " \"" + items[i] + "\" is not a token id; "
+                        + "expected integers like 1,14,22");
             }
         }
         return ids;

@@ -1,5 +1,6 @@
 package org.attentionprobe.data;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.InvalidInputException;
 
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ public final class TextTokenizer {
     /** The ids of a text: start id, then one id per word; an error when it has no words. */
     public ProbeInput tokenize(String text) {
         if (text.isBlank()) {
-            throw new InvalidInputException("the text is empty; expected a review in words, e.g. --text \"a moving, well acted film\"");
+            throw new InvalidInputException(UserInput.TEXT, "the text is empty; expected a review in words, e.g. \"a moving, well acted film\"");
         }
         List<String> words = words(text);
         if (words.isEmpty()) {

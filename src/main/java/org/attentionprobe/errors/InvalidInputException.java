@@ -9,4 +9,13 @@ public class InvalidInputException extends ProbeException {
     public InvalidInputException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** A problem with one input the user gave ({@link #about()}). */
+    public InvalidInputException(UserInput about, String message) {
+        super(about, message, null);
+    }
+
+    public InvalidInputException(UserInput about, String message, Throwable cause) {
+        super(about, message, cause);
+    }
 }

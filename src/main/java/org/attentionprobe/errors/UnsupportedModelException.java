@@ -5,4 +5,9 @@ public class UnsupportedModelException extends ProbeException {
     public UnsupportedModelException(String message) {
         super(message);
     }
+
+    /** Unsupported unless the user gives one more input ({@link #about()}), e.g. the head counts. */
+    public UnsupportedModelException(UserInput about, String message) {
+        super(about, message, null);
+    }
 }

@@ -58,6 +58,7 @@ final class GraphBuilder {
     private final List<String> problems = new ArrayList<>();
     private final Set<String> usedNames = new HashSet<>();
     private boolean onlyUnsupported = true;
+    private final java.util.Set<org.attentionprobe.errors.UserInput> about = java.util.EnumSet.noneOf(org.attentionprobe.errors.UserInput.class);
     private Tensor tokenInput;
     private long vocabSize = -1;
     private long embedDim = -1;
@@ -121,10 +122,11 @@ final class GraphBuilder {
         }
         if (!problems.isEmpty()) {
             String file = model.source() == null ? "model" : model.source().getFileName().toString();
+            org.attentionprobe.errors.UserInput input = about.size() == 1 ? about.iterator().next() : null;   // what the user could give
             if (onlyUnsupported) {
-                throw new UnsupportedModelException(file + ": " + String.join("; ", problems));
+                throw new UnsupportedModelException(input, file + ": " + String.join("; ", problems));
             }
-            throw BrokenModelException.of(file, problems);
+            throw BrokenModelException.of(file, problems, input);
         }
         if (output.rank() != 2) {
             throw new UnsupportedModelException("the model output has shape " + Shapes.format(output.shape())
@@ -161,6 +163,7 @@ final class GraphBuilder {
             ctx.weights().requireConsumed("a " + layer.simpleClassName() + " with this config");
         } catch (ProbeException e) {
             problems.add(e.getMessage());
+            e.about().ifPresent(about::add);
             onlyUnsupported &= e instanceof UnsupportedModelException;
         }
         if (out == null) {

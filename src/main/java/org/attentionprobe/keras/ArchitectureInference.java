@@ -1,5 +1,6 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.io.Shapes;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.errors.InvalidInputException;
@@ -21,7 +22,7 @@ import java.util.stream.Collectors;
  * TokenAndPositionEmbedding   token_emb (vocab, E), pos_emb (maxlen, E)          → vocab, maxlen (= input length), E
  * TransformerBlock × n        16 arrays: attention (8), feed-forward (4), two layer norms (4)
  *     built-in attention      query kernel (E, H, key_dim)                        → H (and key_dim)
- *     2020 attention          query kernel (E, E), head size E / H                → H only from --num-heads
+ *     2020 attention          query kernel (E, E), head size E / H                → H only from given head counts
  *     feed-forward            kernel (E, ff) right after the attention's 8 arrays → ff
  * Dense × m                   kernel (in, units), bias (units,)                   → hidden ones relu; the last one
  *                                                                                    softmax, or sigmoid with 1 unit
@@ -127,7 +128,7 @@ public final class ArchitectureInference {
         return ModelConfig.of(stem(fileName), dialect, specs, new long[]{Shapes.ANY, maxlen});
     }
 
-    /** {@code embed_dim}, {@code num_heads}, {@code ff_dim} of one block, from its arrays and {@code --num-heads}. */
+    /** {@code embed_dim}, {@code num_heads}, {@code ff_dim} of one block, from its arrays and the given head counts. */
     private ObjectNode blockConfig(String block, List<Weight> w, long embed, int index, int blocks) {
         Weight query = w.get(0);
         Weight ffKernel = w.get(ATTENTION_ARRAYS);
@@ -140,19 +141,19 @@ public final class ArchitectureInference {
         if (query.rank() == 3 && query.shape()[0] == embed) { // built-in MultiHeadAttention: (E, H, key_dim)
             heads = query.shape()[1];
             if (option.isPresent() && option.getAsInt() != heads) {
-                throw new InvalidInputException(options.numHeadsOption() + " disagrees with " + fileName + ": the attention of "
+                throw new InvalidInputException(UserInput.NUM_HEADS, options.givenHeadCounts() + " disagrees with " + fileName + ": the attention of "
                         + block + " has query kernel " + Shapes.format(query.shape()) + ", which is " + heads + " heads");
             }
         } else if (query.rank() == 2 && query.shape()[0] == embed && query.shape()[1] == embed) { // 2020: (E, E)
             String divisors = divisors(embed);
             if (option.isEmpty()) {
-                throw new InvalidInputException(fileName + " holds weights only, and block " + block + " uses the 2020 "
-                        + "MultiHeadSelfAttention, whose head count no weight shape tells: pass --num-heads N (a divisor of the "
+                throw new InvalidInputException(UserInput.NUM_HEADS, fileName + " holds weights only, and block " + block + " uses the 2020 "
+                        + "MultiHeadSelfAttention, whose head count no weight shape tells; expected num_heads given with the file (a divisor of the "
                         + "embedding size " + embed + ": " + divisors + ")");
             }
             heads = option.getAsInt();
             if (embed % heads != 0) {
-                throw new InvalidInputException(options.numHeadsOption() + " does not divide the embedding size " + embed + " of "
+                throw new InvalidInputException(UserInput.NUM_HEADS, options.givenHeadCounts() + " does not divide the embedding size " + embed + " of "
                         + block + ": the 2020 MultiHeadSelfAttention splits it evenly across heads (possible: " + divisors + ")");
             }
         } else {
@@ -189,9 +190,9 @@ public final class ArchitectureInference {
     }
 
     private UnsupportedModelException unsupported(String detail) {
-        return new UnsupportedModelException("cannot infer the architecture of " + fileName + " from its weights: " + detail
+        return new UnsupportedModelException(UserInput.CONFIG, "cannot infer the architecture of " + fileName + " from its weights: " + detail
                 + "; a weights-only file is read as the keras.io Transformer classifier (TokenAndPositionEmbedding, "
-                + "TransformerBlocks, GlobalAveragePooling1D, Dense layers); give its architecture with --config "
+                + "TransformerBlocks, GlobalAveragePooling1D, Dense layers); expected its architecture given apart "
                 + "(model.to_json() written to config.json, or a .keras/.h5 of the same model)");
     }
 

@@ -1,5 +1,6 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.errors.UnsupportedModelException;
@@ -35,7 +36,7 @@ public final class ConfigFiles {
             try {
                 return new Source(ModelConfig.parse(KerasJson.parseFirstValue(readJson(path), name)), "unknown", name);
             } catch (BrokenModelException | UnsupportedModelException e) {
-                throw new InvalidInputException("--config " + name + " is not a usable Keras model config: " + e.getMessage(), e);
+                throw new InvalidInputException(UserInput.CONFIG, name + " is not a usable Keras model config: " + e.getMessage(), e);
             }
         }
         return switch (FilePreflight.check(path)) {
@@ -46,7 +47,7 @@ public final class ConfigFiles {
             case HDF5 -> {
                 try (Hdf5File file = Hdf5File.open(path)) {
                     ModelConfig config = LegacyH5Reader.config(file).orElseThrow(() -> new InvalidInputException(
-                            "--config " + name + " holds no architecture (no model_config attribute); expected config.json, "
+                            UserInput.CONFIG, name + " holds no architecture (no model_config attribute); expected config.json, "
                                     + "a .keras archive or a .h5 written by model.save"));
                     yield new Source(config, LegacyH5Reader.version(file), name);
                 }
@@ -71,7 +72,7 @@ public final class ConfigFiles {
         try {
             long size = Files.size(path);
             if (size > KerasArchive.MAX_JSON_BYTES) {
-                throw new InvalidInputException("--config " + path.getFileName() + " has " + size
+                throw new InvalidInputException(UserInput.CONFIG, path.getFileName() + " has " + size
                         + " bytes, more than a Keras config could need (" + KerasArchive.MAX_JSON_BYTES + ")");
             }
             return Files.readString(path, StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.errors.UserInput;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.Json;
@@ -9,7 +10,7 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * Applies {@code --num-heads} to a config: the head count of the 2020 {@code MultiHeadSelfAttention} is in
+ * Applies given head counts ({@link LoadOptions#withNumHeads}) to a config: the head count of the 2020 {@code MultiHeadSelfAttention} is in
  * no weight shape, so a config without {@code num_heads} needs it from the caller. Attention layers are
  * counted in config order; where the config has {@code num_heads}, the option must agree with it.
  */
@@ -26,7 +27,7 @@ final class HeadCounts {
         }
         int blocks = (int) config.layers().stream().filter(HeadCounts::isAttention).count();
         if (blocks == 0) {
-            throw new InvalidInputException(options.numHeadsOption() + " was given but the model has no attention layer ("
+            throw new InvalidInputException(UserInput.NUM_HEADS, options.givenHeadCounts() + " applies to attention layers, but the model has none ("
                     + String.join(", ", ATTENTION_CLASSES) + ")");
         }
         List<LayerSpec> layers = new ArrayList<>();
@@ -40,7 +41,7 @@ final class HeadCounts {
             var saved = layer.config().get("num_heads");
             if (saved != null && saved.isNumber()) {
                 if (saved.asLong() != heads.getAsInt()) {
-                    throw new InvalidInputException(options.numHeadsOption() + " disagrees with the config of " + layer.name()
+                    throw new InvalidInputException(UserInput.NUM_HEADS, options.givenHeadCounts() + " disagrees with the config of " + layer.name()
                             + ", which says num_heads = " + saved.asLong());
                 }
                 layers.add(layer);

@@ -1,5 +1,6 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.InvalidInputException;
 
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ public record LoadOptions(Path config, List<Integer> numHeads, SublayerOrder sub
         numHeads = numHeads == null ? List.of() : List.copyOf(numHeads);
         for (int h : numHeads) {
             if (h <= 0) {
-                throw new InvalidInputException("--num-heads must be positive, got " + h);
+                throw new InvalidInputException(UserInput.NUM_HEADS, "head counts must be positive, got " + h);
             }
         }
     }
@@ -73,14 +74,14 @@ public record LoadOptions(Path config, List<Integer> numHeads, SublayerOrder sub
             return OptionalInt.of(numHeads.get(0));
         }
         if (numHeads.size() != blocks) {
-            throw new InvalidInputException("--num-heads gives " + numHeads.size() + " counts " + numHeads + " but the model has "
-                    + blocks + " transformer block" + (blocks == 1 ? "" : "s") + "; give one count for all blocks or one per block");
+            throw new InvalidInputException(UserInput.NUM_HEADS, numHeads.size() + " head counts " + numHeads + " were given but the model has "
+                    + blocks + " transformer block" + (blocks == 1 ? "" : "s") + "; expected one count for all blocks or one per block");
         }
         return OptionalInt.of(numHeads.get(block));
     }
 
-    /** How the option is written on the command line, for messages: {@code --num-heads 2,4}. */
-    public String numHeadsOption() {
-        return "--num-heads " + String.join(",", numHeads.stream().map(String::valueOf).toList());
+    /** The given head counts, for messages: {@code num_heads 2,4 (given)}. */
+    public String givenHeadCounts() {
+        return "num_heads " + String.join(",", numHeads.stream().map(String::valueOf).toList()) + " (given)";
     }
 }

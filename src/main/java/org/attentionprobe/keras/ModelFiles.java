@@ -1,5 +1,6 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.InvalidInputException;
 
@@ -31,7 +32,7 @@ public final class ModelFiles {
     private static final List<Hdf5Layout> HDF5_LAYOUTS = List.of(
             new Hdf5Layout("a legacy .h5 (model.save), which carries its own architecture", LegacyH5Reader::isLegacyLayout, false,
                     (file, options, order) -> LegacyH5Reader.read(file)),
-            new Hdf5Layout("a weights-only .h5 (save_weights), whose architecture is --config or inferred", WeightsOnlyH5Reader::recognises, true,
+            new Hdf5Layout("a weights-only .h5 (save_weights), whose architecture is given apart or inferred", WeightsOnlyH5Reader::recognises, true,
                     (file, options, order) -> WeightsOnlyH5Reader.read(file, options)),
             new Hdf5Layout("a Keras 3 .weights.h5", WeightsH5Reader::recognises, true, WeightsH5Reader::readWithConfig));
 
@@ -43,7 +44,7 @@ public final class ModelFiles {
         return read(path, LoadOptions.defaults());
     }
 
-    /** Reads a model file, with the options it may need ({@code --config} for a {@code .weights.h5}, {@code --num-heads}). */
+    /** Reads a model file, with the options it may need (the architecture of a {@code .weights.h5}, head counts). */
     public static SavedModel read(Path path, LoadOptions options) {
         SublayerOrder order = options.sublayerOrder();
         SavedModel model = switch (FilePreflight.check(path)) {
@@ -75,8 +76,8 @@ public final class ModelFiles {
 
     private static void rejectConfig(Path path, LoadOptions options, String what) {
         if (options.config() != null) {
-            throw new InvalidInputException("--config is for a weights-only file (a Keras 3 .weights.h5 or a tf.keras save_weights .h5), but " + path.getFileName() + " is " + what
-                    + ": leave --config out");
+            throw new InvalidInputException(UserInput.CONFIG, "a separate architecture is for a weights-only file (a Keras 3 .weights.h5 "
+                    + "or a tf.keras save_weights .h5), but " + path.getFileName() + " is " + what + "; expected no separate architecture");
         }
     }
 }

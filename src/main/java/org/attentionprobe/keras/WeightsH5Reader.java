@@ -1,5 +1,6 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.errors.UnsupportedModelException;
@@ -60,9 +61,9 @@ public final class WeightsH5Reader {
     public static SavedModel readWithConfig(Hdf5File file, LoadOptions options, SublayerOrder order) {
         String name = file.path().getFileName().toString();
         requireKeras3Layout(file, name);
-        Path configFile = options.configFile().orElseThrow(() -> new InvalidInputException(name + " holds weights only "
-                + "(Keras 3 model.save_weights) and no architecture: pass it with --config FILE (config.json, or a .keras "
-                + "or .h5 of the same model)"));
+        Path configFile = options.configFile().orElseThrow(() -> new InvalidInputException(UserInput.CONFIG, name + " holds weights only "
+                + "(Keras 3 model.save_weights) and no architecture; expected the architecture given apart (config.json, or "
+                + "a .keras or .h5 of the same model)"));
         ConfigFiles.Source source = ConfigFiles.read(configFile);
         return new SavedModel(file.path(), FORMAT + " + " + source.source(), source.kerasVersion(), "unknown",
                 source.config(), read(file, name, source.config(), "the config in " + source.source(), order));

@@ -1,6 +1,7 @@
 package org.attentionprobe.layers;
 
 import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.keras.Weight;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -43,9 +44,9 @@ public final class TransformerBlockMapper implements LayerMapper {
         if (first.rank() == 3) {
             attention = MultiHeadAttentionMapper.build(ctx, config.nested("att").orElse(config), x, x, x, ffDim);
         } else if (first.rank() == 2) {
-            long heads = config.findLong("num_heads").orElseThrow(() -> new BrokenModelException("layer " + layer
+            long heads = config.findLong("num_heads").orElseThrow(() -> new BrokenModelException(UserInput.NUM_HEADS, "layer " + layer
                     + ": this TransformerBlock holds the 2020 MultiHeadSelfAttention, whose head count only the config "
-                    + "tells, and the config has no num_heads (pass --num-heads)"));
+                    + "tells, and the config has no num_heads; expected num_heads given with the file"));
             attention = SelfAttention2020Mapper.build(ctx, x, (int) heads, ffDim);
         } else {
             throw new BrokenModelException("layer " + layer + ": expected an attention query kernel (E, H, key_dim) or (E, E) first, file has " + first);

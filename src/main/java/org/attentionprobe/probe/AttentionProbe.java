@@ -1,5 +1,6 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.data.ProbeInput;
 import org.attentionprobe.data.Sequences;
 import org.attentionprobe.data.TextTokenizer;
@@ -107,16 +108,16 @@ public final class AttentionProbe {
 
     public ProbeInput reviewInput(int index) {
         if (data == null) {
-            throw new InvalidInputException("no reviews: expected the files python-export/export_reviews.py writes ("
-                    + ReviewFolder.FILES + ") beside the model or in --data DIR");
+            throw new InvalidInputException(UserInput.DATA_FOLDER, "no reviews: expected the files python-export/export_reviews.py "
+                    + "writes (" + ReviewFolder.FILES + ") beside the model or in a folder given apart");
         }
         return data.reviews().get(index);
     }
 
     public ProbeInput textInput(String text) {
         if (data == null) {
-            throw new InvalidInputException("a text needs the model's vocabulary: vocab.json and meta.json (written by "
-                    + "python-export/export_reviews.py) beside the model or in --data DIR");
+            throw new InvalidInputException(UserInput.DATA_FOLDER, "a text needs the model's vocabulary: vocab.json and meta.json "
+                    + "(written by python-export/export_reviews.py) beside the model or in a folder given apart");
         }
         ReviewMeta meta = data.meta();
         return new TextTokenizer(data.vocabulary(), meta.startId(), meta.oovId(), summary().vocabSize()).tokenize(text);

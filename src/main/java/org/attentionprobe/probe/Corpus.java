@@ -1,13 +1,12 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.data.ProbeInput;
 import org.attentionprobe.data.ReviewSet;
 import org.attentionprobe.errors.InvalidInputException;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The sequences of a corpus run, in order: a range of the stored reviews, all of them, or the rows of a token
@@ -15,7 +14,6 @@ import java.util.regex.Pattern;
  * per batch, and the attention is never kept.
  */
 public final class Corpus {
-    private static final Pattern RANGE = Pattern.compile("\\s*(\\d+)\\s*\\.\\.\\s*(\\d+)\\s*");
 
     /** Sequence {@code i} of the corpus as the model input. */
     private interface Source {
@@ -39,7 +37,7 @@ public final class Corpus {
     /** Reviews {@code from..to} of a review set, both included. */
     public static Corpus reviews(ReviewSet reviews, int from, int to) {
         if (from > to) {
-            throw new InvalidInputException("--reviews " + from + ".." + to + " is empty; expected A..B with A <= B (both included)");
+            throw new InvalidInputException(UserInput.REVIEW_RANGE, "reviews " + from + ".." + to + " is an empty range; expected A..B with A <= B (both included)");
         }
         reviews.get(from);   // the error for a review that does not exist
         reviews.get(to);
@@ -50,22 +48,6 @@ public final class Corpus {
     /** Every stored review. */
     public static Corpus all(ReviewSet reviews) {
         return reviews(reviews, 0, reviews.size() - 1);
-    }
-
-    /**
-     * Reviews given as {@code A..B} on the command line (0-based, both included: {@code 0..99} is 100 reviews).
-     */
-    public static Corpus reviews(ReviewSet reviews, String range) {
-        Matcher m = RANGE.matcher(range);
-        if (!m.matches()) {
-            throw new InvalidInputException("--reviews " + range + " is not a range; expected A..B, 0-based and both included "
-                    + "(0..99 is the first 100 reviews)");
-        }
-        try {
-            return reviews(reviews, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
-        } catch (NumberFormatException e) {
-            throw new InvalidInputException("--reviews " + range + " names a review beyond " + Integer.MAX_VALUE);
-        }
     }
 
     /**

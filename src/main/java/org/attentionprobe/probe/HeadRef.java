@@ -1,5 +1,6 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.graph.ModelSummary;
 
@@ -15,7 +16,7 @@ public record HeadRef(int block, int head) {
     public static List<HeadRef> select(ModelSummary model, Integer block, Integer head) {
         int blocks = model.blocks().size();
         if (block != null && (block < 0 || block >= blocks)) {
-            throw new InvalidInputException("--block " + block + " does not exist: the model has " + blocks
+            throw new InvalidInputException(UserInput.BLOCK, "block " + block + " does not exist: the model has " + blocks
                     + (blocks == 1 ? " block (0)" : " blocks (0.." + (blocks - 1) + ")"));
         }
         List<HeadRef> out = new ArrayList<>();
@@ -25,7 +26,7 @@ public record HeadRef(int block, int head) {
             }
             int heads = model.blocks().get(b).heads();
             if (head != null && (head < 0 || head >= heads)) {
-                throw new InvalidInputException("--head " + head + " does not exist: block " + b + " has " + heads
+                throw new InvalidInputException(UserInput.HEAD, "head " + head + " does not exist: block " + b + " has " + heads
                         + (heads == 1 ? " head (0)" : " heads (0.." + (heads - 1) + ")"));
             }
             for (int h = 0; h < heads; h++) {

@@ -1,5 +1,6 @@
 package org.attentionprobe.report;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.AtomicFiles;
 import org.attentionprobe.probe.HeadReading;
@@ -48,7 +49,7 @@ public final class HeatmapPng {
         TokenSequence s = result.sequence();
         int[] shown = s.positions(keepPadding);
         if (shown.length == 0) {
-            throw new InvalidInputException("nothing to draw: the sequence has no real tokens, only padding (--keep-padding draws it)");
+            throw new InvalidInputException(UserInput.KEEP_PADDING, "nothing to draw: the sequence has no real tokens, only padding, and padding is not shown");
         }
         FontMetrics fm = labelMetrics();
         int widest = 0;

@@ -1,5 +1,6 @@
 package org.attentionprobe.report;
 
+import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.io.AtomicOutput;
 import org.attentionprobe.probe.HeadRef;
@@ -50,7 +51,7 @@ public final class SummaryWriter implements AutoCloseable {
                     return f;
                 }
             }
-            throw new InvalidInputException("--summary " + file + ": expected a file name ending in .jsonl (JSON Lines) or .csv");
+            throw new InvalidInputException(UserInput.SUMMARY_FILE, "summary file " + file + ": expected a file name ending in .jsonl (JSON Lines) or .csv");
         }
     }
 
@@ -81,7 +82,7 @@ public final class SummaryWriter implements AutoCloseable {
     public static SummaryWriter open(Path target, Columns columns) {
         Format format = Format.of(target);
         if (Files.isDirectory(target)) {
-            throw new InvalidInputException("--summary " + target + " is a folder; expected a file name such as summary.jsonl");
+            throw new InvalidInputException(UserInput.SUMMARY_FILE, "summary file " + target + " is a folder; expected a file name such as summary.jsonl");
         }
         AtomicOutput file = AtomicOutput.open(target);
         try {

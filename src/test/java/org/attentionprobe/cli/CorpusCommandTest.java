@@ -208,7 +208,7 @@ class CorpusCommandTest {
                 {tf, "--all"},
         };
         String[] expected = {
-                "--reviews 5..2 is empty; expected A..B with A <= B (both included)",
+                "reviews 5..2 is an empty range; expected A..B with A <= B (both included) (--reviews A..B)",
                 "review 1000 does not exist: the data in " + Imdb.DIR + " has 1000 reviews (0..999)",
                 "--reviews first..last is not a range; expected A..B",
                 "expected a file name ending in .jsonl (JSON Lines) or .csv",

@@ -74,11 +74,11 @@ class FormatsCommandTest {
                 {v1.weightsH5().toString(), "--config", tmp.resolve("missing.json").toString(), "--tokens-file", x.toString()},
         };
         String[] expected = {
-                "pass it with --config FILE",
-                "leave --config out",
-                "pass --num-heads N",
-                "--num-heads 3 does not divide the embedding size 32",
-                "--num-heads must be positive, got 0",
+                "no architecture; expected the architecture given apart (config.json, or a .keras or .h5 of the same model) (--config FILE)",
+                "expected no separate architecture (--config FILE)",
+                "expected num_heads given with the file (a divisor of the embedding size 32: 1, 2, 4, 8, 16, 32) (--num-heads N)",
+                "num_heads 3 (given) does not divide the embedding size 32",
+                "head counts must be positive, got 0 (--num-heads N)",
                 "config file not found",
         };
         Cli.assertEachIsOneLineError(cases, expected);

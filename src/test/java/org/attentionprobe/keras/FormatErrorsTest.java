@@ -189,23 +189,25 @@ class FormatErrorsTest {
     @Test
     void weightsH5WithoutConfigAsksForIt() {
         String m = message(InvalidInputException.class, () -> TransformerModel.open(V1.weightsH5()));
-        assertEquals("model.weights.h5 holds weights only (Keras 3 model.save_weights) and no architecture: pass it with "
-                + "--config FILE (config.json, or a .keras or .h5 of the same model)", m);
+        assertEquals("model.weights.h5 holds weights only (Keras 3 model.save_weights) and no architecture; expected the "
+                + "architecture given apart (config.json, or a .keras or .h5 of the same model)", m);
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> TransformerModel.open(V1.weightsH5()));
+        assertEquals(java.util.Optional.of(org.attentionprobe.errors.UserInput.CONFIG), e.about(), "the command line names --config");
     }
 
     @Test
     void configForAFileThatCarriesItsOwnIsRefused() {
         String m = message(InvalidInputException.class,
                 () -> TransformerModel.open(V1.keras(), LoadOptions.defaults().withConfig(V1.h5())));
-        assertEquals("--config is for a weights-only file (a Keras 3 .weights.h5 or a tf.keras save_weights .h5), but model.keras is a Keras 3 archive (.keras), which carries its "
-                + "own architecture: leave --config out", m);
+        assertEquals("a separate architecture is for a weights-only file (a Keras 3 .weights.h5 or a tf.keras save_weights .h5), "
+                + "but model.keras is a Keras 3 archive (.keras), which carries its own architecture; expected no separate architecture", m);
     }
 
     @Test
     void configFileWithoutAnArchitectureIsRefused() {
         String m = message(InvalidInputException.class,
                 () -> TransformerModel.open(V1.weightsH5(), LoadOptions.defaults().withConfig(TF213_WEIGHTS_ONLY)));
-        assertTrue(m.startsWith("--config tf-keras-2.13-one-block-502-classes.h5 holds no architecture (no model_config attribute)"), m);
+        assertTrue(m.startsWith("tf-keras-2.13-one-block-502-classes.h5 holds no architecture (no model_config attribute)"), m);
     }
 
     @Test
@@ -216,14 +218,14 @@ class FormatErrorsTest {
         }
         String m = message(InvalidInputException.class,
                 () -> TransformerModel.open(V1.weightsH5(), LoadOptions.defaults().withConfig(metadata)));
-        assertTrue(m.startsWith("--config metadata.json is not a usable Keras model config: model_config has no class_name"), m);
+        assertTrue(m.startsWith("metadata.json is not a usable Keras model config: model_config has no class_name"), m);
     }
 
     @Test
     void weightsOnly2020AttentionWithoutNumHeadsNamesTheOption() {
         String m = message(InvalidInputException.class, () -> TransformerModel.open(V4_WEIGHTS_ONLY));
         assertEquals("keras3-v4-2020-attention.h5 holds weights only, and block transformer_block uses the 2020 "
-                + "MultiHeadSelfAttention, whose head count no weight shape tells: pass --num-heads N (a divisor of the "
+                + "MultiHeadSelfAttention, whose head count no weight shape tells; expected num_heads given with the file (a divisor of the "
                 + "embedding size 32: 1, 2, 4, 8, 16, 32)", m);
     }
 
@@ -231,7 +233,7 @@ class FormatErrorsTest {
     void headCountThatDoesNotDivideTheEmbeddingIsRefused() {
         String m = message(InvalidInputException.class,
                 () -> TransformerModel.open(V4_WEIGHTS_ONLY, LoadOptions.defaults().withNumHeads(3)));
-        assertEquals("--num-heads 3 does not divide the embedding size 32 of transformer_block: the 2020 "
+        assertEquals("num_heads 3 (given) does not divide the embedding size 32 of transformer_block: the 2020 "
                 + "MultiHeadSelfAttention splits it evenly across heads (possible: 1, 2, 4, 8, 16, 32)", m);
     }
 
@@ -239,14 +241,14 @@ class FormatErrorsTest {
     void headCountsThatDisagreeWithTheFileOrTheBlockCountAreRefused() {
         String kernels = message(InvalidInputException.class,
                 () -> TransformerModel.open(TF213_WEIGHTS_ONLY, LoadOptions.defaults().withNumHeads(4)));
-        assertEquals("--num-heads 4 disagrees with tf-keras-2.13-one-block-502-classes.h5: the attention of transformer_block_58 "
+        assertEquals("num_heads 4 (given) disagrees with tf-keras-2.13-one-block-502-classes.h5: the attention of transformer_block_58 "
                 + "has query kernel (32, 2, 32), which is 2 heads", kernels);
         String config = message(InvalidInputException.class,
                 () -> TransformerModel.open(TestData.fixture("keras3/v4").keras(), LoadOptions.defaults().withNumHeads(8)));
-        assertEquals("--num-heads 8 disagrees with the config of transformer_block, which says num_heads = 4", config);
+        assertEquals("num_heads 8 (given) disagrees with the config of transformer_block, which says num_heads = 4", config);
         String count = message(InvalidInputException.class,
                 () -> TransformerModel.open(V4_WEIGHTS_ONLY, LoadOptions.defaults().withNumHeads(4, 4)));
-        assertEquals("--num-heads gives 2 counts [4, 4] but the model has 1 transformer block; give one count for all blocks "
+        assertEquals("2 head counts [4, 4] were given but the model has 1 transformer block; expected one count for all blocks "
                 + "or one per block", count);
     }
 

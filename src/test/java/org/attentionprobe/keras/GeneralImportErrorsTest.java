@@ -52,7 +52,8 @@ class GeneralImportErrorsTest {
         Path file = GENERAL.resolve("conv1d-encoder/legacy-weights.h5");
         UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> TransformerModel.open(file));
         assertTrue(e.getMessage().startsWith("cannot infer the architecture of legacy-weights.h5 from its weights"), e.getMessage());
-        assertTrue(e.getMessage().contains("give its architecture with --config"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected its architecture given apart"), e.getMessage());
+        assertEquals(java.util.Optional.of(org.attentionprobe.errors.UserInput.CONFIG), e.about(), "the command line names --config");
     }
 
     @Test

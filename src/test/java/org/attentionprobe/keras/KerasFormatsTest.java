@@ -155,8 +155,9 @@ class KerasFormatsTest {
         try (Hdf5Edit edit = Hdf5Edit.copy(v4.h5(), copy)) {
             edit.writeStringAttribute("/", "model_config", config.replace("\"num_heads\": 4, ", ""));
         }
-        String m = assertThrows(BrokenModelException.class, () -> TransformerModel.open(copy)).getMessage();
-        assertTrue(m.contains("the config has no num_heads (pass --num-heads)"), m);
+        BrokenModelException e = assertThrows(BrokenModelException.class, () -> TransformerModel.open(copy));
+        assertTrue(e.getMessage().contains("the config has no num_heads; expected num_heads given with the file"), e.getMessage());
+        assertEquals(java.util.Optional.of(org.attentionprobe.errors.UserInput.NUM_HEADS), e.about(), "what the user can give");
         Map<String, INDArray> ref = v4.reference();
         try (TransformerModel model = TransformerModel.open(copy, LoadOptions.defaults().withNumHeads(4))) {
             assertEquals(4, model.summary().blocks().get(0).heads());

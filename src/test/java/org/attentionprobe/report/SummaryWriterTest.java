@@ -120,6 +120,6 @@ class SummaryWriterTest {
         assertEquals(SummaryWriter.Format.JSONL, SummaryWriter.Format.of(Path.of("a/b.JSONL")));
         assertEquals(SummaryWriter.Format.CSV, SummaryWriter.Format.of(Path.of("b.csv")));
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> SummaryWriter.Format.of(Path.of("b.json")));
-        assertEquals("--summary b.json: expected a file name ending in .jsonl (JSON Lines) or .csv", e.getMessage());
+        assertEquals("summary file b.json: expected a file name ending in .jsonl (JSON Lines) or .csv", e.getMessage());
     }
 }
