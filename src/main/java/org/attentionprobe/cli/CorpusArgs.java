@@ -12,18 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code --reviews A..B}, {@code --all}, {@code --summary}, {@code --threads}, {@code --top}: a corpus run (a
- * picocli mixin of {@code probe}). A corpus run is {@code --reviews} or {@code --all}, or a {@code --tokens-file}
- * with {@code --summary}.
+ * {@code --summary}, {@code --threads}, {@code --top}: a corpus run (a picocli mixin of {@code probe}). A corpus run is
+ * the input {@code --reviews} or {@code --all} ({@link InputArgs}), or a {@code --tokens-file} with {@code --summary}.
  */
 public final class CorpusArgs {
-    @Option(names = "--reviews", paramLabel = "A..B", description = "input: reviews A to B of the reviews beside the model or in "
-            + "--data, 0-based and both included (0..99 is 100 reviews): a corpus report, and --summary per review")
-    String range;
-
-    @Option(names = "--all", description = "input: every review beside the model or in --data, like --reviews")
-    boolean all;
-
     @Option(names = "--summary", paramLabel = "FILE.jsonl|FILE.csv", description = "with --reviews, --all or --tokens-file: "
             + "write one line per sequence (id, label, prediction, probabilities, per head the top keys and the attention entropy)")
     Path summary;
@@ -35,30 +27,18 @@ public final class CorpusArgs {
     @Option(names = "--top", paramLabel = "K", description = "corpus runs: keys listed per head in the summary (default: ${DEFAULT-VALUE})")
     int top = CorpusRun.DEFAULT_TOP;
 
-    /** The corpus inputs given, for the one-input rule. */
-    List<String> inputs() {
-        List<String> given = new ArrayList<>();
-        if (range != null) {
-            given.add("--reviews");
-        }
-        if (all) {
-            given.add("--all");
-        }
-        return given;
-    }
-
     /** Whether this is a corpus run: over stored reviews, or over a token file with a summary. */
-    boolean active(boolean tokensFile) {
-        return range != null || all || (tokensFile && summary != null);
+    boolean active(InputArgs input) {
+        return input.storedCorpus() || (input.tokensFile != null && summary != null);
     }
 
     /**
      * Checks what can be checked before the model opens.
      *
-     * @param tokensFile          whether {@code --tokens-file} is the input
+     * @param input               the input given
      * @param oneSequenceOptions  the options given that show one sequence (heatmap, export, ...)
      */
-    void check(boolean tokensFile, List<String> oneSequenceOptions) {
+    void check(InputArgs input, List<String> oneSequenceOptions) {
         if (threads < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + threads);
         }
@@ -67,12 +47,12 @@ public final class CorpusArgs {
         }
         if (summary != null) {
             SummaryWriter.Format.of(summary);
-            if (!active(tokensFile)) {
+            if (!active(input)) {
                 throw new InvalidInputException("--summary writes a line per sequence of a corpus; use it with --reviews A..B, --all "
                         + "or --tokens-file X.npy");
             }
         }
-        if (active(tokensFile) && !oneSequenceOptions.isEmpty()) {
+        if (active(input) && !oneSequenceOptions.isEmpty()) {
             throw new InvalidInputException(String.join(" and ", oneSequenceOptions) + " show(s) one sequence, not a corpus run (--reviews, "
                     + "--all, --summary)" + (oneSequenceOptions.contains("--export")
                     ? "; to stream full attention, use --tokens-file X.npy --export DIR without --summary" : ""));
@@ -80,12 +60,12 @@ public final class CorpusArgs {
     }
 
     /** The stored reviews to run: {@code --reviews A..B} or {@code --all}. */
-    Corpus reviews(ReviewFolder data, Path model) {
+    Corpus reviews(InputArgs input, ReviewFolder data, Path model) {
         if (data == null) {
-            throw new InvalidInputException(inputs().get(0) + " needs the review files python-export/export_reviews.py writes (meta.json, "
+            throw new InvalidInputException(input.given() + " needs the review files python-export/export_reviews.py writes (meta.json, "
                     + "vocab.json, reviews.npy, ...); there are none beside " + model + " and no --data DIR was given");
         }
-        return all ? Corpus.all(data.reviews()) : reviewRange(data.reviews(), range);
+        return input.all ? Corpus.all(data.reviews()) : reviewRange(data.reviews(), input.range);
     }
 
     private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("\\s*(\\d+)\\s*\\.\\.\\s*(\\d+)\\s*");

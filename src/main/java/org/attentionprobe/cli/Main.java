@@ -89,7 +89,8 @@ public final class Main {
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("error: " + firstLine(ex.getMessage()) + " (see --help)");
+            err.println("error: " + (ex instanceof CommandLine.MutuallyExclusiveArgsException ? oneOf(ex.getMessage())
+                    : firstLine(ex.getMessage()) + " (see --help)"));
             return BAD_INPUT;
         });
         cli.setExecutionExceptionHandler((ex, c, parsed) -> {
@@ -118,6 +119,22 @@ public final class Main {
             }
         }
         return null;
+    }
+
+    /**
+     * Picocli's refusal of two options of one exclusive group ("Error: --review=N[,N...], --text=TEXT are mutually
+     * exclusive (specify only one)") in this tool's words: {@code give one input, not 2: --review and --text}.
+     */
+    static String oneOf(String picocliMessage) {
+        java.util.List<String> options = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(--[a-z][a-z-]*)").matcher(firstLine(picocliMessage));
+        while (m.find()) {
+            if (!options.contains(m.group(1))) {
+                options.add(m.group(1));
+            }
+        }
+        return options.size() < 2 ? firstLine(picocliMessage) + " (see --help)"
+                : "give one input, not " + options.size() + ": " + String.join(" and ", options);
     }
 
     /** Messages must be one line; a multi-line message from a library is cut to its first line. */

@@ -25,6 +25,7 @@ import org.attentionprobe.report.HeatmapPng;
 import org.attentionprobe.report.JsonReport;
 import org.attentionprobe.report.ProbeReport;
 import org.attentionprobe.report.TextReport;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -67,22 +68,8 @@ public final class ProbeCommand implements Callable<Integer> {
             + ".weights.h5 (with --config) or a weights-only .h5")
     Path model;
 
-    @Option(names = "--review", paramLabel = "N[,N...]", split = ",", description = "input: review N (0-based) of the reviews beside the "
-            + "model or in --data; several (0,1,2) with --report or --explain")
-    List<Integer> reviews;
-
-    @Option(names = "--text", paramLabel = "TEXT", description = "input: a raw review, tokenized like the Keras IMDB data "
-            + "(lower-case, punctuation removed, <start> first, unknown words <oov>)")
-    String text;
-
-    @Option(names = "--tokens", paramLabel = "IDS", description = "input: token ids, e.g. 1,14,22 (padded or truncated on the left "
-            + "like Keras's pad_sequences)")
-    String tokens;
-
-    @Option(names = "--tokens-file", paramLabel = "X.npy",
-            description = "input: token ids in an .npy file, int32 or int64, [batch, length] or [length], padded or "
-                    + "truncated on the left like Keras's pad_sequences; several rows print one line each (or pick one with --row)")
-    Path tokensFile;
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "Input, one of:%n")
+    InputArgs input;
 
     @Option(names = "--row", paramLabel = "N", description = "with --tokens-file: report on row N only")
     Integer row;
@@ -148,94 +135,112 @@ public final class ProbeCommand implements Callable<Integer> {
         }
     }
 
+    /** What one run does, decided once from the input (and, for a token file, its row count). */
+    private enum Mode {
+        /** {@code --reviews A..B} or {@code --all}: the corpus report, and {@code --summary} per review. */
+        STORED_CORPUS,
+        /** {@code --tokens-file} with {@code --summary}: the same over the file's rows. */
+        FILE_CORPUS,
+        /** {@code --tokens-file} of several rows, no {@code --row}, nothing explained: one line per row (and {@code --export}). */
+        FILE_ROWS,
+        /** One sequence's attention report, or several sequences explained. */
+        SEQUENCES
+    }
+
+    private Mode mode(int fileRows) {
+        if (input.storedCorpus()) {
+            return Mode.STORED_CORPUS;
+        }
+        if (input.tokensFile != null && corpusArgs.active(input)) {
+            return Mode.FILE_CORPUS;
+        }
+        if (input.tokensFile != null && fileRows > 1 && row == null && !explainArgs.active()) {
+            return Mode.FILE_ROWS;
+        }
+        return Mode.SEQUENCES;
+    }
+
     private int run(ModelLoader.Pending pending, PrintWriter out, PrintWriter err) {
         ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
         int padId = data == null ? 0 : data.meta().padId();
-        int[][] fileRows = tokensFile == null ? null : Sequences.readNpy(tokensFile);
+        int[][] fileRows = input.tokensFile == null ? null : Sequences.readNpy(input.tokensFile);
         if (fileRows != null) {
             checkRow(fileRows.length);
-            checkOneSequenceOutputs(row == null ? fileRows.length : 1, tokensFile.getFileName() + " holds", "pick one with --row N");
+            checkOneSequenceOutputs(row == null ? fileRows.length : 1, input.tokensFile.getFileName() + " holds", "pick one with --row N");
         }
-        // reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
-        List<ProbeInput> inputs = reviews != null ? reviewInputs(data)
-                : tokens != null ? List.of(ProbeInput.ofTokens("tokens", Sequences.parseIds(tokens), padId))
+        Mode mode = mode(fileRows == null ? 0 : fileRows.length);
+        // stored reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
+        List<ProbeInput> typed = input.reviews != null ? reviewInputs(data)
+                : input.tokens != null ? List.of(ProbeInput.ofTokens("tokens", Sequences.parseIds(input.tokens), padId))
                 : null;
-        Corpus corpus = corpusArgs.active(false) ? corpusArgs.reviews(data, model) : null;
+        Corpus stored = mode == Mode.STORED_CORPUS ? corpusArgs.reviews(input, data, model) : null;
         Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
         try (TransformerModel m = pending.open(err)) {
             AttentionProbe probe = AttentionProbe.of(m, data);
             List<HeadRef> heads = HeadRef.select(m.summary(), block, head);
-            if (corpus != null) {
-                return runCorpus(m, probe, corpus, heads, out, err);
-            }
-            if (fileRows != null) {
-                int[][] fitted = BatchMode.fitAndCheck(m, fileRows, err);   // [B][L]
-                if (corpusArgs.active(true)) {
-                    return runCorpus(m, probe, Corpus.rows(tokensFile.getFileName().toString(), fileRows, fitted, padId), heads, out, err);
+            int[][] fitted = fileRows == null ? null : BatchMode.fitAndCheck(m, fileRows, err);   // [B][L]
+            String fileName = input.tokensFile == null ? null : input.tokensFile.getFileName().toString();
+            switch (mode) {
+                case STORED_CORPUS -> runCorpus(m, probe, stored, heads, out, err);
+                case FILE_CORPUS -> runCorpus(m, probe, Corpus.rows(fileName, fileRows, fitted, padId), heads, out, err);
+                case FILE_ROWS -> BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
+                case SEQUENCES -> {
+                    List<ProbeInput> inputs = typed != null ? typed
+                            : fitted != null ? fileInputs(fileName, fileRows, fitted, padId)
+                            : List.of(probe.textInput(input.text));
+                    runSequences(m, probe, inputs, heads, exportTo, padId, out, err);
                 }
-                if (fitted.length > 1 && row == null) {
-                    if (!explainArgs.active()) {
-                        BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
-                        return Main.OK;
-                    }
-                    inputs = allRows(fileRows, fitted, padId);
-                } else {
-                    int r = row == null ? 0 : row;   // checked by checkRow
-                    inputs = List.of(ProbeInput.ofFileRow(tokensFile.getFileName().toString(), r, fileRows[r], fitted[r], padId));
-                }
-            }
-            if (inputs == null) {
-                inputs = List.of(probe.textInput(text));
-            }
-            checkExplainedCount(inputs);
-            List<ProbeResult> results = probe.run(inputs, batchSize);
-            List<String> classNames = probe.classNames();   // [classCount]: a sigmoid output has two
-            List<Explanation> explanations = explainArgs.active()
-                    ? ExplainStep.explain(m, results, explainArgs.explainedClass(classNames), explainArgs.options(padId))
-                    : List.of();
-            if (results.size() == 1) {
-                report(m.summary(), results.get(0), explanations, classNames, heads, exportTo, out, err);
-            } else {
-                ExplanationReports.printMany(model, m.summary(), results, explanations, classNames, keepPadding, json, out);
-            }
-            if (explainArgs.report != null) {
-                ExplanationReports.writeHtml(explainArgs.report, model, m.summary(), results, explanations, classNames);
-                err.println("wrote " + explainArgs.report + ": " + results.size() + (results.size() == 1 ? " sequence" : " sequences")
-                        + ", one self-contained page (open it in a browser; it makes no network request)");
             }
         }
         return Main.OK;
+    }
+
+    /** The rows of a token file to report or explain: {@code --row N}, else every row (explanations take several). */
+    private List<ProbeInput> fileInputs(String fileName, int[][] raw, int[][] fitted, int padId) {
+        if (row != null || fitted.length == 1) {
+            int r = row == null ? 0 : row;   // checked by checkRow
+            return List.of(ProbeInput.ofFileRow(fileName, r, raw[r], fitted[r], padId));
+        }
+        List<ProbeInput> rows = new ArrayList<>();
+        for (int r = 0; r < fitted.length; r++) {
+            rows.add(ProbeInput.ofFileRow(fileName, r, raw[r], fitted[r], padId));
+        }
+        return rows;
+    }
+
+    /** One sequence's report (with its explanation), or several sequences explained; then the HTML report if asked. */
+    private void runSequences(TransformerModel m, AttentionProbe probe, List<ProbeInput> inputs, List<HeadRef> heads, Path exportTo,
+                              int padId, PrintWriter out, PrintWriter err) {
+        checkExplainedCount(inputs);
+        List<ProbeResult> results = probe.run(inputs, batchSize);
+        List<String> classNames = probe.classNames();   // [classCount]: a sigmoid output has two
+        List<Explanation> explanations = explainArgs.active()
+                ? ExplainStep.explain(m, results, explainArgs.explainedClass(classNames), explainArgs.options(padId))
+                : List.of();
+        if (results.size() == 1) {
+            report(m.summary(), results.get(0), explanations, classNames, heads, exportTo, out, err);
+        } else {
+            ExplanationReports.printMany(model, m.summary(), results, explanations, classNames, keepPadding, json, out);
+        }
+        if (explainArgs.report != null) {
+            ExplanationReports.writeHtml(explainArgs.report, model, m.summary(), results, explanations, classNames);
+            err.println("wrote " + explainArgs.report + ": " + results.size() + (results.size() == 1 ? " sequence" : " sequences")
+                    + ", one self-contained page (open it in a browser; it makes no network request)");
+        }
     }
 
     private void checkOptions() {
         if (model == null) {
             throw new InvalidInputException("no model given: java -jar probe.jar MODEL.h5 --review 0 (see --help)");
         }
-        List<String> inputs = new ArrayList<>();
-        if (reviews != null) {
-            inputs.add("--review");
-        }
-        if (text != null) {
-            inputs.add("--text");
-        }
-        if (tokens != null) {
-            inputs.add("--tokens");
-        }
-        if (tokensFile != null) {
-            inputs.add("--tokens-file");
-        }
-        inputs.addAll(corpusArgs.inputs());
-        if (inputs.isEmpty()) {
+        if (input == null) {
             throw new InvalidInputException("no input given: pass one of --review N, --text \"...\", --tokens 1,14,22, --tokens-file X.npy, "
                     + "--reviews A..B or --all");
         }
-        if (inputs.size() > 1) {
-            throw new InvalidInputException("give one input, not " + inputs.size() + ": " + String.join(" and ", inputs));
-        }
-        if (row != null && tokensFile == null) {
+        if (row != null && input.tokensFile == null) {
             throw new InvalidInputException("--row picks a row of --tokens-file; for a stored review use --review N");
         }
-        if (text != null && text.isBlank()) {
+        if (input.text != null && input.text.isBlank()) {
             throw new InvalidInputException("--text is empty; expected a review in words, e.g. --text \"a moving, well acted film\"");
         }
         if (heatmap != null && Files.isDirectory(heatmap)) {
@@ -245,14 +250,14 @@ public final class ProbeCommand implements Callable<Integer> {
             throw new InvalidInputException("--batch must be a positive number, got " + batchSize);
         }
         explainArgs.check();
-        corpusArgs.check(tokensFile != null, oneSequenceOptions());
-        if (reviews != null && reviews.size() > 1) {
-            String named = "--review " + reviews.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        corpusArgs.check(input, oneSequenceOptions());
+        if (input.reviews != null && input.reviews.size() > 1) {
+            String named = "--review " + input.reviews.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
             if (!explainArgs.active()) {
-                throw new InvalidInputException(named + " names " + reviews.size()
+                throw new InvalidInputException(named + " names " + input.reviews.size()
                         + " reviews; the attention report shows one (several go into --report FILE.html or --explain)");
             }
-            checkOneSequenceOutputs(reviews.size(), named + " names", "give a single --review N");
+            checkOneSequenceOutputs(input.reviews.size(), named + " names", "give a single --review N");
         }
     }
 
@@ -276,7 +281,7 @@ public final class ProbeCommand implements Callable<Integer> {
     /** --row must name a row of the token file; checked before anything is printed. */
     private void checkRow(int rows) {
         if (row != null && (row < 0 || row >= rows)) {
-            throw new InvalidInputException("--row " + row + " does not exist: " + tokensFile.getFileName() + " has " + rows
+            throw new InvalidInputException("--row " + row + " does not exist: " + input.tokensFile.getFileName() + " has " + rows
                     + (rows == 1 ? " row (0)" : " rows (0.." + (rows - 1) + ")"));
         }
     }
@@ -318,17 +323,7 @@ public final class ProbeCommand implements Callable<Integer> {
             throw new InvalidInputException("--review needs the review files python-export/export_reviews.py writes (meta.json, "
                     + "vocab.json, reviews.npy, ...); there are none beside " + model + " and no --data DIR was given");
         }
-        return reviews.stream().map(r -> data.reviews().get(r)).toList();
-    }
-
-    /** Every row of a token file: {@code raw} {@code [B][n]} as read, {@code fitted} {@code [B][L]}. */
-    private List<ProbeInput> allRows(int[][] raw, int[][] fitted, int padId) {
-        String fileName = tokensFile.getFileName().toString();
-        List<ProbeInput> rows = new ArrayList<>();
-        for (int r = 0; r < fitted.length; r++) {
-            rows.add(ProbeInput.ofFileRow(fileName, r, raw[r], fitted[r], padId));
-        }
-        return rows;
+        return input.reviews.stream().map(r -> data.reviews().get(r)).toList();
     }
 
     /** Writes the requested files, then prints the report (text or JSON) with the explanation if any; notes go to stderr. */
