@@ -3,7 +3,7 @@ package org.attentionprobe.cli;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.errors.ProbeException;
 import org.attentionprobe.graph.NativeBackend;
-import org.attentionprobe.keras.CleanReads;
+import org.attentionprobe.isolation.CleanReads;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;

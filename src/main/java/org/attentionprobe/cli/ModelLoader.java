@@ -1,9 +1,9 @@
 package org.attentionprobe.cli;
 
 import org.attentionprobe.TransformerModel;
-import org.attentionprobe.keras.CleanReads;
+import org.attentionprobe.isolation.CleanReads;
 import org.attentionprobe.keras.FilePreflight;
-import org.attentionprobe.keras.IsolatedRead;
+import org.attentionprobe.isolation.IsolatedRead;
 import org.attentionprobe.keras.LoadOptions;
 import org.attentionprobe.keras.ModelFiles;
 import org.attentionprobe.keras.NonFiniteWeights;

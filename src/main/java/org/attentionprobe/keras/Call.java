@@ -143,8 +143,8 @@ public record Call(List<Arg> args, Map<String, Arg> kwargs) {
         return new ConstArg(value);
     }
 
-    /** The call as JSON, for {@link SavedModelCodec}; {@link #fromJson} reads it back. */
-    JsonNode toJson() {
+    /** The call as JSON, for the isolated read's codec (isolation.SavedModelCodec); {@link #fromJson} reads it back. */
+    public JsonNode toJson() {
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode a = out.putArray("args");
         args.forEach(arg -> a.add(toJson(arg)));
@@ -169,7 +169,7 @@ public record Call(List<Arg> args, Map<String, Arg> kwargs) {
         return ((ConstArg) arg).value();
     }
 
-    static Call fromJson(JsonNode node) {
+    public static Call fromJson(JsonNode node) {
         return parseKeras3(node, "?");
     }
 

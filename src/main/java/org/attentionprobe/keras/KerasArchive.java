@@ -1,5 +1,6 @@
 package org.attentionprobe.keras;
 
+import org.attentionprobe.io.TempFolders;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.InvalidInputException;

@@ -34,8 +34,9 @@ public final class ModelConfig {
     private final Call.TensorRef output;
     private final long[] inputShape;
 
-    ModelConfig(String modelClass, String modelName, Dialect dialect, List<LayerSpec> layers,
-                String inputLayer, Call.TensorRef output, long[] inputShape) {
+    /** Every part given (the isolated read's codec rebuilds a config this way); Keras JSON goes through {@link #parse}. */
+    public ModelConfig(String modelClass, String modelName, Dialect dialect, List<LayerSpec> layers,
+                       String inputLayer, Call.TensorRef output, long[] inputShape) {
         this.modelClass = modelClass;
         this.modelName = modelName;
         this.dialect = dialect;

@@ -46,7 +46,7 @@ public final class SublayerOrder {
 
     /**
      * The sublayer order of every layer kind the tool registers by default, for reading files without a
-     * registry at hand (the child JVM of {@link IsolatedRead}); {@code LayerMappers.sublayerOrder()} gives the
+     * registry at hand (the child JVM of isolation.IsolatedRead); {@code LayerMappers.sublayerOrder()} gives the
      * same for a registry with your own kinds (a test keeps the two equal).
      */
     public static SublayerOrder builtIn() {

@@ -32,6 +32,7 @@ class PackageDependenciesTest {
             Map.entry("errors", Set.of()),
             Map.entry("io", Set.of("errors")),
             Map.entry("keras", Set.of("errors", "io")),
+            Map.entry("isolation", Set.of("errors", "io", "keras")),
             Map.entry("data", Set.of("errors", "io", "keras")),
             Map.entry("layers", Set.of("errors", "io", "keras")),
             Map.entry("graph", Set.of("errors", "io", "keras", "layers")),
@@ -42,7 +43,8 @@ class PackageDependenciesTest {
             Map.entry("report", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT, "probe", "explain")),
             Map.entry("bench", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT, "probe")),
             Map.entry("spark", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT, "probe", "report")),
-            Map.entry("cli", Set.of("errors", "io", "data", "keras", "layers", "graph", ROOT, "probe", "explain", "verify", "report", "bench")));
+            Map.entry("cli", Set.of("errors", "io", "data", "keras", "isolation", "layers", "graph", ROOT, "probe", "explain", "verify",
+                    "report", "bench")));
 
     private static final Pattern REFERENCE = Pattern.compile("org\\.attentionprobe\\.(?:([a-z]+)\\.)?[A-Z]");
     private static final Pattern COMMENTS = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);

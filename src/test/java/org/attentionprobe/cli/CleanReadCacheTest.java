@@ -4,7 +4,7 @@ import org.attentionprobe.ModelOutput;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.ProbeException;
-import org.attentionprobe.keras.CleanReads;
+import org.attentionprobe.isolation.CleanReads;
 import org.attentionprobe.keras.LoadOptions;
 import org.attentionprobe.testing.TestData;
 import org.junit.jupiter.api.Tag;

@@ -2,7 +2,7 @@ package org.attentionprobe.robustness;
 
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.InvalidInputException;
-import org.attentionprobe.keras.IsolatedRead;
+import org.attentionprobe.isolation.IsolatedRead;
 import org.attentionprobe.keras.LayerSpec;
 import org.attentionprobe.keras.LoadOptions;
 import org.attentionprobe.keras.ModelFiles;

@@ -1,4 +1,4 @@
-package org.attentionprobe.keras;
+package org.attentionprobe.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +8,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** The temporary folders {@link KerasArchive} and {@link IsolatedRead} work in, removed when they are done. */
-final class TempFolders {
+public final class TempFolders {
     private TempFolders() {
     }
 
@@ -16,7 +16,7 @@ final class TempFolders {
      * Deletes {@code dir} and everything in it, as far as it can: a file that cannot be deleted is left and the
      * rest still goes. Never fails: a leftover in the system's temporary directory is harmless. Null is ignored.
      */
-    static void deleteRecursively(Path dir) {
+    public static void deleteRecursively(Path dir) {
         if (dir == null) {
             return;
         }

@@ -1,5 +1,10 @@
-package org.attentionprobe.keras;
+package org.attentionprobe.isolation;
 
+import org.attentionprobe.keras.Weight;
+import org.attentionprobe.keras.ModelConfig;
+import org.attentionprobe.keras.LayerSpec;
+import org.attentionprobe.keras.Call;
+import org.attentionprobe.keras.SavedModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.attentionprobe.io.Json;
 

@@ -1,4 +1,4 @@
-package org.attentionprobe.keras;
+package org.attentionprobe.isolation;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,9 @@
-package org.attentionprobe.keras;
+package org.attentionprobe.isolation;
 
+import org.attentionprobe.io.TempFolders;
+import org.attentionprobe.keras.ModelFiles;
+import org.attentionprobe.keras.SavedModel;
+import org.attentionprobe.keras.LoadOptions;
 import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.errors.ProbeException;
