@@ -228,6 +228,7 @@ public final class CorpusRun {
             for (INDArray s : out.logits()) {
                 logits.add(plainFloats(s).data().asNioFloat());
             }
+            float[][] outputs = out.probabilities().toFloatMatrix();   // [B, outputs], one copy for the batch
             List<ReviewSummary> summaries = new ArrayList<>(inputs.size());
             for (int r = 0; r < inputs.size(); r++) {
                 TokenSequence sequence = sequences.get(r);
@@ -241,7 +242,7 @@ public final class CorpusRun {
                     heads.add(ReviewSummary.HeadSummary.of(reading, sequence, options.top()));
                 }
                 ProbeInput input = inputs.get(r);
-                summaries.add(new ReviewSummary(corpus.id(from + r), input.origin(), input.label(), out.classProbabilities(r),
+                summaries.add(new ReviewSummary(corpus.id(from + r), input.origin(), input.label(), ModelOutput.classProbabilities(outputs[r]),
                         sequence.realCount(), heads));
             }
             return summaries;
