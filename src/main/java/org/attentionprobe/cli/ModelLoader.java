@@ -2,6 +2,7 @@ package org.attentionprobe.cli;
 
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.isolation.CleanReads;
+import org.attentionprobe.errors.TaskFailures;
 import org.attentionprobe.keras.FilePreflight;
 import org.attentionprobe.isolation.IsolatedRead;
 import org.attentionprobe.keras.LoadOptions;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * How the commands open the model file. The real command line ({@link Main#main}) lets a child JVM read the file
@@ -103,7 +103,7 @@ final class ModelLoader {
 
         /** Takes what the child read (or reads here), builds the model and warns about non-finite weights on {@code err}. */
         TransformerModel open(PrintWriter err) {
-            SavedModel saved = here != null ? join(here) : readOrIsolated();
+            SavedModel saved = here != null ? TaskFailures.join(here) : readOrIsolated();
             NativeBackend.setOpThreads(1);   // one review, or runners of their own: OpenMP's spinning workers only cost
             TransformerModel m = TransformerModel.of(saved, MAPPERS, GraphOptions.inference());
             NonFiniteWeights nonFinite = NonFiniteWeights.scan(m.saved());
@@ -119,20 +119,6 @@ final class ModelLoader {
                 onCleanRead.run();
             }
             return isolated.orElseGet(() -> ModelFiles.read(model, options));
-        }
-
-        private static SavedModel join(CompletableFuture<SavedModel> read) {
-            try {
-                return read.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (e.getCause() instanceof Error error) {
-                    throw error;
-                }
-                throw e;
-            }
         }
 
         @Override

@@ -1,5 +1,6 @@
 package org.attentionprobe.explain;
 
+import org.attentionprobe.errors.TaskFailures;
 import org.attentionprobe.graph.NativeBackend;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -7,7 +8,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
@@ -71,7 +71,7 @@ final class IntegratedGradientsPath {
         List<INDArray> attentionGradients = new ArrayList<>();
         for (int p = 0; p < parts; p++) {
             Part part = layout.get(p);
-            TapGradients.Pass pass = join(passes.get(p));
+            TapGradients.Pass pass = TaskFailures.join(passes.get(p));
             double[] grad = Matrices.flat(pass.gradient(TapGradients.EMBEDDING));  // [n, L, E]
             float[][] probabilities = pass.output(TapGradients.PROBABILITIES).toFloatMatrix(); // [n, C]
             for (int k = part.from(); k < part.to(); k++) {
@@ -124,19 +124,5 @@ final class IntegratedGradientsPath {
             gradientsOf.addAll(attentionNames);
         }
         return gradients.run(Nd4j.createFromArray(ids), offset, f.batchWeights(n), outputs, gradientsOf);
-    }
-
-    private static TapGradients.Pass join(CompletableFuture<TapGradients.Pass> pass) {
-        try {
-            return pass.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package org.attentionprobe.probe;
 
+import org.attentionprobe.errors.TaskFailures;
 import org.attentionprobe.data.ProbeInput;
 import org.attentionprobe.ModelOutput;
 import org.attentionprobe.ModelRunner;
@@ -154,14 +155,7 @@ public final class CorpusRun {
         try {
             return f.get();
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(cause);
+            throw TaskFailures.rethrow(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while probing the corpus", e);
