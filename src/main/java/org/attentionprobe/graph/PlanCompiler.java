@@ -338,7 +338,8 @@ final class PlanCompiler {
         INDArray o = out[0];
         if ((axis.length > 1 || (axis.length == 1 && axis[0] != 0)) || table.rank() != 2
                 || table.dataType() != DataType.FLOAT || o.dataType() != DataType.FLOAT || ids.dataType() != DataType.INT32
-                || !plain(table) || !plain(ids) || !plain(o) || o.length() != ids.length() * table.size(1)) {
+                || !plain(table) || !plain(ids) || !plain(o) || o.length() != ids.length() * table.size(1)
+                || table.data().length() > Integer.MAX_VALUE / 4 || o.length() > Integer.MAX_VALUE / 4) {   // nio views hold 2 GB
             return null;
         }
         return new ExecutionPlan.GatherRows(table.data().asNioFloat(), Math.toIntExact(table.size(0)), ids.data().asNioInt(), o.data().asNioFloat(),

@@ -42,8 +42,24 @@ public final class CleanReads {
         return new CleanReads(base.resolve("attention-probe").resolve("clean-reads"));
     }
 
-    /** The file's identity: its content digest and size under this reader's version; empty when it cannot be read. */
+    /**
+     * Files larger than this are always read in isolation: their digest would cost about as much as the child's start
+     * (0.3 s is 100 MB of SHA-256 here), and their read dwarfs both.
+     */
+    public static final long MAX_BYTES = 256L << 20;
+
+    /**
+     * The file's identity: its content digest and size under this reader's version; empty when it cannot be read or
+     * is larger than {@link #MAX_BYTES}.
+     */
     public static Optional<String> identify(Path file) {
+        try {
+            if (Files.size(file) > MAX_BYTES) {
+                return Optional.empty();
+            }
+        } catch (IOException | SecurityException e) {
+            return Optional.empty();
+        }
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
