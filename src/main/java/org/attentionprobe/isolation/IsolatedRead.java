@@ -8,6 +8,7 @@ import org.attentionprobe.errors.BrokenModelException;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.errors.ProbeException;
 import org.attentionprobe.errors.UnsupportedModelException;
+import org.attentionprobe.errors.UserInput;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -86,7 +87,7 @@ public final class IsolatedRead implements AutoCloseable {
     private record Model(SavedModel model) implements Reply {
     }
 
-    private record Problem(String kind, String message) implements Reply {
+    private record Problem(String kind, String message, String about) implements Reply {
     }
 
     private record Failure(String description) implements Reply {
@@ -173,7 +174,7 @@ public final class IsolatedRead implements AutoCloseable {
                         + crashKind(exited ? process.exitValue() : -1) + "); expected an intact Keras model file");
             }
             if (r instanceof Problem p) {
-                throw problem(p.kind(), paths(p.message()));
+                throw problem(p.kind(), paths(p.message()), p.about());
             }
             if (r instanceof Failure f) {
                 throw new IllegalStateException("reading " + model + " failed in the reader process: " + paths(f.description()));
@@ -214,7 +215,8 @@ public final class IsolatedRead implements AutoCloseable {
             int tag = in.read();
             Reply r = switch (tag) {
                 case IsolatedReadChild.MODEL -> new Model(SavedModelCodec.read(in));
-                case IsolatedReadChild.PROBLEM -> new Problem(SavedModelCodec.readString(in), SavedModelCodec.readString(in));
+                case IsolatedReadChild.PROBLEM -> new Problem(SavedModelCodec.readString(in), SavedModelCodec.readString(in),
+                        SavedModelCodec.readString(in));
                 case IsolatedReadChild.FAILURE -> new Failure(SavedModelCodec.readString(in));
                 default -> new Incomplete("ended after the header");
             };
@@ -224,11 +226,13 @@ public final class IsolatedRead implements AutoCloseable {
         }
     }
 
-    private static ProbeException problem(String kind, String message) {
+    /** The child's exception again: its kind, its message and the input it is about ("" for none). */
+    private static ProbeException problem(String kind, String message, String about) {
+        UserInput input = about.isEmpty() ? null : UserInput.valueOf(about);
         return switch (kind) {
-            case "UnsupportedModelException" -> new UnsupportedModelException(message);
-            case "InvalidInputException" -> new InvalidInputException(message);
-            default -> new BrokenModelException(message);
+            case "UnsupportedModelException" -> new UnsupportedModelException(input, message);
+            case "InvalidInputException" -> new InvalidInputException(input, message);
+            default -> input == null ? new BrokenModelException(message) : new BrokenModelException(input, message);
         };
     }
 

@@ -26,12 +26,12 @@ import java.util.stream.Stream;
  *
  * <pre>
  * MAGIC  'M' model ({@link SavedModelCodec})            'Z'
- * MAGIC  'P' exception class name, message (strings)   'Z'
+ * MAGIC  'P' exception class name, message, the input it is about or "" (strings)   'Z'
  * MAGIC  'F' description of an unexpected error        'Z'
  * </pre>
  */
 final class IsolatedReadChild {
-    static final byte[] MAGIC = "attention-probe isolated read 1\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MAGIC = "attention-probe isolated read 2\n".getBytes(StandardCharsets.US_ASCII);
     static final int MODEL = 'M';
     static final int PROBLEM = 'P';
     static final int FAILURE = 'F';
@@ -58,6 +58,7 @@ final class IsolatedReadChild {
             out.write(PROBLEM);
             SavedModelCodec.writeString(out, e.getClass().getSimpleName());
             SavedModelCodec.writeString(out, String.valueOf(e.getMessage()));
+            SavedModelCodec.writeString(out, e.about().map(Enum::name).orElse(""));
         } catch (RuntimeException | Error e) {
             out.write(FAILURE);
             SavedModelCodec.writeString(out, e.toString());

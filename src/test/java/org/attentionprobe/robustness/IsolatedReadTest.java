@@ -96,6 +96,10 @@ class IsolatedReadTest {
         String given = assertThrows(InvalidInputException.class,
                 () -> readInChild(weights, LoadOptions.defaults().withConfig(missingConfig))).getMessage();
         assertTrue(given.contains("no-such-config.json") && !given.contains(missingConfig.toAbsolutePath().toString()), given);
+
+        InvalidInputException noConfig = assertThrows(InvalidInputException.class, () -> readInChild(weights, LoadOptions.defaults()));
+        assertEquals(java.util.Optional.of(org.attentionprobe.errors.UserInput.CONFIG), noConfig.about(),
+                "what the error is about crosses the pipe, so the command line can name --config");
     }
 
     /** The root group's B-tree made its own child: HDF5 recurses until the native stack overflows (SIGSEGV). */
