@@ -20,6 +20,9 @@ import java.util.concurrent.Executor;
  */
 final class IntegratedGradientsPath {
     static final int CHUNK = 64;
+    /** At most this many parts at once, and parts of at least this many points: more only adds compiles. */
+    static final int MAX_PARTS = 4;
+    static final int MIN_POINTS_PER_PART = 8;
 
     private final TapGradients gradients;
     private final List<String> attentionNames;
@@ -52,7 +55,9 @@ final class IntegratedGradientsPath {
             diff[i] = input[i] - baseline[i];
         }
         int points = steps + 1;
-        int parts = Math.max(Math.min(workers, points), (points + CHUNK - 1) / CHUNK);
+        // each part compiles a plan of its own (one at a time) the first time: a few parts of several points each
+        int parts = Math.max(Math.min(Math.min(workers, MAX_PARTS), Math.max(1, points / MIN_POINTS_PER_PART)),
+                (points + CHUNK - 1) / CHUNK);
         List<CompletableFuture<TapGradients.Pass>> passes = new ArrayList<>();
         List<Part> layout = new ArrayList<>();
         for (int p = 0; p < parts; p++) {
