@@ -63,7 +63,8 @@ final class ModelLoader {
         if (!isolate) {
             return new Pending(model, options, null, null, null);
         }
-        String identity = cleanReads == null ? null : CleanReads.identify(model).orElse(null);
+        // only a file read without a separate config: a config given as .h5 goes through HDF5 too, and is not vouched for
+        String identity = cleanReads == null || options.config() != null ? null : CleanReads.identify(model).orElse(null);
         if (identity != null && cleanReads.contains(identity)) {
             return new Pending(model, options, null, readHere(model, options), null);
         }
