@@ -64,6 +64,20 @@ class CleanReadCacheTest {
     }
 
     @Test
+    void aFileReadWithASeparateConfigIsAlwaysReadInTheChild() throws IOException {
+        TestData.Fixture v1 = TestData.fixture("keras3/v1");
+        Path weights = Files.copy(v1.weightsH5(), tmp.resolve("model.weights.h5"));
+        LoadOptions withConfig = LoadOptions.defaults().withConfig(v1.h5());   // a config in an .h5: HDF5 reads it too
+        ModelLoader loader = ModelLoader.isolated(TIMEOUT, new CleanReads(tmp.resolve("cache")));
+        for (int run = 0; run < 2; run++) {
+            try (ModelLoader.Pending pending = loader.begin(weights, withConfig)) {
+                assertTrue(pending.isolated(), "run " + run + ": with --config, in a child JVM");
+                pending.open(new PrintWriter(new StringWriter())).close();
+            }
+        }
+    }
+
+    @Test
     void aFileTheChildCouldNotReadIsNeverRemembered() throws IOException {
         Path model = Files.copy(TestData.IMDB.resolve("model.h5"), tmp.resolve("model.h5"));
         byte[] bytes = Files.readAllBytes(model);
