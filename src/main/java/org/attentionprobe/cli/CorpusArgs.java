@@ -8,7 +8,6 @@ import org.attentionprobe.report.SummaryWriter;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**

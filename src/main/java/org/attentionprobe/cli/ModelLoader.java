@@ -58,7 +58,6 @@ final class ModelLoader {
      */
     Pending begin(Path model, LoadOptions given) {
         FilePreflight.check(model);
-        NativeBackend.loadInBackground();   // while the inputs load and the file is read
         LoadOptions options = given.withSublayerOrder(MAPPERS.sublayerOrder());
         if (!isolate) {
             return new Pending(model, options, null, null, null);

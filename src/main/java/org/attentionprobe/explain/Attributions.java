@@ -93,8 +93,7 @@ public final class Attributions implements AutoCloseable {
             return byLength.computeIfAbsent(tokens.length, l -> new Attributions(model.atLength(l))).explain(tokens, explainedClass, options);
         }
         ModelGraph graph = model.graph();
-        INDArray x = graph.tokenArray(new int[][]{tokens});          // [1, L], checked
-        graph.checkTokens(x);
+        INDArray x = graph.tokenArray(new int[][]{tokens});          // [1, L]; the runner checks the ids
         Map<String, INDArray> first = forward.run(x);                              // the runner's arrays, until its next run
         float[] outputs = first.get(TapGradients.PROBABILITIES).toFloatMatrix()[0]; // [C]
         int predicted = ClassProbability.predicted(outputs);
