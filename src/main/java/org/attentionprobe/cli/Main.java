@@ -4,6 +4,7 @@ import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.errors.ProbeException;
 import org.attentionprobe.graph.NativeBackend;
 import org.attentionprobe.isolation.CleanReads;
+import org.attentionprobe.keras.Hdf5File;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -25,7 +26,8 @@ public final class Main {
         System.setProperty("java.awt.headless", "true");   // heatmaps are drawn off-screen
         NativeBackend.select(); // before ND4J loads its natives
         if (needsModel(args)) {
-            NativeBackend.loadInBackground();   // 0.3–0.5 s of native loading, beside option parsing and the file read
+            // 0.3–0.5 s of native loading, beside option parsing and the file read; HDF5 first (see there)
+            NativeBackend.loadInBackground(Hdf5File::loadNatives);
         }
         PrintWriter err = new PrintWriter(System.err, true);
         ModelLoader loader;

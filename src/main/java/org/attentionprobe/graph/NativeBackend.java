@@ -41,12 +41,19 @@ public final class NativeBackend {
      * that loading takes then overlaps with its other work (options, input files, the model file's preflight). A
      * thread that needs ND4J meanwhile waits for the load (class initialisation); a load that fails fails again, with
      * its message, where ND4J is first used. Idempotent.
+     *
+     * <p>{@code first} runs on the same thread before ND4J starts: the other native libraries the command will load
+     * (HDF5's). They must not load while ND4J initialises. ND4J's start looks up BLAS symbols with JavaCPP's
+     * {@code Loader.addressof}, which calls {@code dlopen} inside glibc's {@code dl_iterate_phdr}; a {@code dlopen} on
+     * another thread at that moment deadlocks the two (seen here: a model read's HDF5 load beside this thread, the
+     * process hung for good). Loading them first, on this thread, leaves no {@code dlopen} of ours to race with.
      */
-    public static void loadInBackground() {
+    public static void loadInBackground(Runnable first) {
         select();
         if (LOADING.compareAndSet(false, true)) {
             Thread loader = new Thread(() -> {
                 try {
+                    first.run();
                     Nd4j.getExecutioner();
                 } catch (Throwable e) {
                     // reported by the first real use, on the thread that needs it

@@ -70,6 +70,16 @@ public final class Hdf5File implements AutoCloseable {
         return file;
     }
 
+    /**
+     * Loads the HDF5 library now (the first open otherwise does): a command line loads it before ND4J's natives, on
+     * one thread ({@code NativeBackend.loadInBackground}).
+     */
+    public static void loadNatives() {
+        synchronized (LOCK) {
+            init();
+        }
+    }
+
     private static void init() {
         if (!initialised) {
             Loader.load(org.bytedeco.hdf5.global.hdf5.class);
