@@ -37,9 +37,7 @@ public final class CleanReads {
 
     /** {@code $XDG_CACHE_HOME/attention-probe/clean-reads}, else {@code ~/.cache/attention-probe/clean-reads}. */
     public static CleanReads inUserCache() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return new CleanReads(base.resolve("attention-probe").resolve("clean-reads"));
+        return new CleanReads(org.attentionprobe.io.UserCache.folder("clean-reads"));
     }
 
     /**

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 
@@ -42,11 +43,56 @@ class ProbeJarIT {
 
     @Test
     void theReadmesFirstCommandRunsFromTheJar() throws Exception {
-        Process p = new ProcessBuilder("java", "-jar", JAR.toString(), "testdata/imdb-transformer/model.h5", "--review", "0")
-                .redirectErrorStream(true).start();
+        Run r = run(List.of(), "testdata/imdb-transformer/model.h5", "--review", "0");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("predicted   negative   0.8070"), r.out());
+    }
+
+    /**
+     * The jar's launcher starts the command in a JVM of its own: the first run writes the class-data archive of its
+     * kind, later runs map it, and what the user sees (output, exit code, the one error line) is the same either way
+     * and the same as running the command in the first JVM.
+     */
+    @Test
+    void theLauncherRunsTheCommandInATunedJvmWithTheSameResults() throws Exception {
+        Run first = run(List.of(), "testdata/imdb-transformer/model.h5", "--review", "1");
+        assertEquals(0, first.exit(), first.err());
+        Path jvm = cache.resolve("attention-probe").resolve("jvm");
+        try (var files = Files.list(jvm)) {
+            assertEquals(1, files.filter(f -> f.getFileName().toString().matches("short-[0-9a-f]{16}\\.jsa")).count(),
+                    "the first short run leaves its archive");
+        }
+        Run second = run(List.of(), "testdata/imdb-transformer/model.h5", "--review", "1");
+        assertEquals(0, second.exit(), second.err());
+        assertEquals(first.out(), second.out(), "mapped from the archive: the same output");
+        assertEquals("", second.err());
+        Run here = run(List.of("-Dprobe.relaunch=false"), "testdata/imdb-transformer/model.h5", "--review", "1");
+        assertEquals(first.out(), here.out(), "in the first JVM: the same output");
+
+        Run bad = run(List.of(), "testdata/imdb-transformer/model.h5", "--review", "100000");
+        assertEquals(2, bad.exit(), "the child's exit code is the launcher's");
+        assertEquals("", bad.out());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        assertTrue(bad.err().startsWith("error: "), bad.err());
+    }
+
+    @org.junit.jupiter.api.io.TempDir
+    Path cache;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    /** {@code java [jvmOptions] -jar probe.jar args...} with its own user cache folder. */
+    private Run run(List<String> jvmOptions, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("java"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(cache.resolve("err.txt").toFile());
+        pb.environment().put("XDG_CACHE_HOME", cache.toString());
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "finished");
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("predicted   negative   0.8070"), out);
+        return new Run(p.exitValue(), out, Files.readString(cache.resolve("err.txt")));
     }
 }
