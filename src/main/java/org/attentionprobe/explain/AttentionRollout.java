@@ -28,10 +28,10 @@ public final class AttentionRollout {
     /** Rollout of per-block head means {@code Ā_l} {@code [L][L]}, first block first. */
     static RelevanceMap ofHeadMeans(List<double[][]> headMeans) {
         int n = headMeans.get(0).length;
-        double[][] r = Matrices.identity(n);
+        double[][] r = null;   // the identity: the first block's product with it is the block's own matrix, exactly
         for (double[][] mean : headMeans) {
             double[][] withResidual = Matrices.rowNormalised(Matrices.add(mean, Matrices.identity(n)));
-            r = Matrices.multiply(withResidual, r);
+            r = r == null ? withResidual : Matrices.multiply(withResidual, r);
         }
         return new RelevanceMap(r, Matrices.meanOfRows(r));
     }

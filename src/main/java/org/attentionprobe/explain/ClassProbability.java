@@ -63,8 +63,18 @@ record ClassProbability(int explainedClass, float[] weights, double offset) {
 
     /** The weights repeated for every row of a batch: {@code [B, C]}, fed to the gradient graph. */
     INDArray batchWeights(int batch) {
-        float[][] rows = new float[batch][];
-        Arrays.fill(rows, weights);
-        return Nd4j.createFromArray(rows).castTo(DataType.FLOAT);
+        return batchWeights(batch, batch);
+    }
+
+    /**
+     * {@code [B, C]}: the weights for the first {@code rows} rows and zeros after them, so that the rows padding a batch
+     * to its size add nothing to the gradients.
+     */
+    INDArray batchWeights(int batch, int rows) {
+        float[] flat = new float[batch * weights.length];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(weights, 0, flat, r * weights.length, weights.length);
+        }
+        return Nd4j.create(flat, new long[]{batch, weights.length}, 'c');
     }
 }

@@ -34,7 +34,7 @@ public final class GradientAttention {
         double[][] r = Matrices.identity(n);
         for (int l = 0; l < attention.size(); l++) {
             double[][] weighted = Matrices.meanOverHeads(attention.get(l), gradients.get(l));
-            r = Matrices.add(r, Matrices.multiply(weighted, r));
+            r = Matrices.add(r, l == 0 ? weighted : Matrices.multiply(weighted, r));   // weighted · I = weighted, exactly
         }
         return new RelevanceMap(r, Matrices.meanOfRows(r));
     }

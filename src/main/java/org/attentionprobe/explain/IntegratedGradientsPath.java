@@ -15,7 +15,9 @@ import java.util.concurrent.Executor;
  * {@link IntegratedGradients} for the formulas). The path points go through the embedding tap (offset = point − e,
  * so the embedding output becomes the point) in batches of up to {@value #CHUNK} points, split over the workers: each
  * worker runs its part of the path on one op thread, and the gradients are summed in the order of the points (the
- * parts' batch sizes follow the number of workers, which changes results by float rounding only). The last point is the input itself: its pass also gives
+ * parts' batch sizes follow the number of workers, which changes results by float rounding only). Every part has the
+ * same batch size and asks for the same results, the last padded with rows whose weight is zero: each worker then
+ * compiles one plan, once, from shapes inferred once. The last point is the input itself: its pass also gives
  * {@code ∂F/∂A} at the input, for gradient × attention.
  */
 final class IntegratedGradientsPath {
@@ -55,19 +57,21 @@ final class IntegratedGradientsPath {
             diff[i] = input[i] - baseline[i];
         }
         int points = steps + 1;
-        // each part compiles a plan of its own (one at a time) the first time: a few parts of several points each
-        int parts = Math.max(Math.min(Math.min(workers, MAX_PARTS), Math.max(1, points / MIN_POINTS_PER_PART)),
+        // each worker compiles a plan of its own the first time: a few parts of several points each
+        int wanted = Math.max(Math.min(Math.min(workers, MAX_PARTS), Math.max(1, points / MIN_POINTS_PER_PART)),
                 (points + CHUNK - 1) / CHUNK);
+        int batch = (points + wanted - 1) / wanted;         // every part's batch size
+        int parts = (points + batch - 1) / batch;           // none empty
         List<CompletableFuture<TapGradients.Pass>> passes = new ArrayList<>();
         List<Part> layout = new ArrayList<>();
         for (int p = 0; p < parts; p++) {
-            Part part = new Part((int) ((long) points * p / parts), (int) ((long) points * (p + 1) / parts));
+            Part part = new Part(p * batch, Math.min(points, (p + 1) * batch));
             layout.add(part);
             passes.add(parts == 1 || workers <= 1
-                    ? CompletableFuture.completedFuture(pass(part, tokens, input, baseline, diff, size, embedDim, f, steps))
+                    ? CompletableFuture.completedFuture(pass(part, batch, tokens, input, baseline, diff, size, embedDim, f, steps))
                     : CompletableFuture.supplyAsync(() -> {
                         NativeBackend.setOpThreads(1);   // this worker's OpenMP; the caller restores the process-wide settings
-                        return pass(part, tokens, input, baseline, diff, size, embedDim, f, steps);
+                        return pass(part, batch, tokens, input, baseline, diff, size, embedDim, f, steps);
                     }, executor));
         }
         double[] meanGradient = new double[size];           // Σ_k w_k ∂F/∂e(α_k), summed in the order of k
@@ -109,25 +113,26 @@ final class IntegratedGradientsPath {
                 List.copyOf(attentionGradients));
     }
 
-    /** The forward and backward pass of one part; the part holding the input also returns the attention's gradients. */
-    private TapGradients.Pass pass(Part part, int[] tokens, double[] input, double[] baseline, double[] diff, int size,
-                                   int embedDim, ClassProbability f, int steps) {
+    /**
+     * The forward and backward pass of one part, as a batch of {@code batch} rows: its points, then copies of its last
+     * point weighted zero. Every part returns the attention's gradients too (the part holding the input needs them).
+     */
+    private TapGradients.Pass pass(Part part, int batch, int[] tokens, double[] input, double[] baseline, double[] diff,
+                                   int size, int embedDim, ClassProbability f, int steps) {
         int n = part.to() - part.from();
-        float[] offsets = new float[n * size];          // [n, L, E]: e(α_k) − e
-        int[][] ids = new int[n][];
-        for (int b = 0; b < n; b++) {
-            double alpha = (double) (part.from() + b) / steps;
+        float[] offsets = new float[batch * size];      // [batch, L, E]: e(α_k) − e
+        int[] ids = new int[batch * tokens.length];     // [batch, L]
+        for (int b = 0; b < batch; b++) {
+            double alpha = (double) (part.from() + Math.min(b, n - 1)) / steps;
             for (int i = 0; i < size; i++) {
                 offsets[b * size + i] = (float) (baseline[i] + alpha * diff[i] - input[i]);
             }
-            ids[b] = tokens;
+            System.arraycopy(tokens, 0, ids, b * tokens.length, tokens.length);
         }
-        INDArray offset = Nd4j.create(offsets, new long[]{n, tokens.length, embedDim}, 'c');
-        List<String> outputs = new ArrayList<>(List.of(TapGradients.PROBABILITIES));
+        INDArray offset = Nd4j.create(offsets, new long[]{batch, tokens.length, embedDim}, 'c');
         List<String> gradientsOf = new ArrayList<>(List.of(TapGradients.EMBEDDING));
-        if (part.to() == steps + 1) {
-            gradientsOf.addAll(attentionNames);
-        }
-        return gradients.run(Nd4j.createFromArray(ids), offset, f.batchWeights(n), outputs, gradientsOf);
+        gradientsOf.addAll(attentionNames);
+        return gradients.run(Nd4j.createFromArray(ids).reshape(batch, tokens.length), offset, f.batchWeights(batch, n),
+                List.of(TapGradients.PROBABILITIES), gradientsOf);
     }
 }

@@ -112,6 +112,18 @@ final class Matrices {
 
     /** Row-major values of any array, in double. */
     static double[] flat(INDArray a) {
-        return a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        if (a.dataType() != DataType.FLOAT) {
+            return a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        }
+        // a float array (every gradient and attention here): one bulk copy out of native memory, then widened; the
+        // buffer's element-wise getDouble cost more than the products it feeds
+        INDArray c = a.dup('c');
+        float[] f = new float[Math.toIntExact(c.length())];
+        c.data().asNioFloat().get(f);
+        double[] out = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = f[i];
+        }
+        return out;
     }
 }

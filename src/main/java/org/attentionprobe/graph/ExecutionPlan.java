@@ -116,7 +116,17 @@ final class ExecutionPlan implements AutoCloseable {
      */
     static ExecutionPlan compile(SameDiff sd, String tokenName, int batch, int length, Map<String, String> outputs,
                                  Map<String, INDArray> placeholders) {
-        return new PlanCompiler(sd, tokenName, batch, length, outputs, placeholders).compile();
+        return new PlanCompiler(sd, tokenName, batch, length, outputs, placeholders, null).compile();
+    }
+
+    /**
+     * Lays out the ops like {@link #compile(SameDiff, String, int, int, Map, Map)}, with every intermediate's shape
+     * already known ({@link PlanCompiler#inferShapes}): no {@code sd.output} call, so {@code inputs} may hold variables
+     * as well, which the plan then reads from these arrays instead of the graph's.
+     */
+    static ExecutionPlan compile(SameDiff sd, String tokenName, int batch, int length, Map<String, String> outputs,
+                                 Map<String, INDArray> inputs, Map<String, PlanCompiler.Shape> shapes) {
+        return new PlanCompiler(sd, tokenName, batch, length, outputs, inputs, shapes).compile();
     }
 
     /** Called by {@link PlanCompiler} once everything is laid out. */

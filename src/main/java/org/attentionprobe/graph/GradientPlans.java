@@ -22,7 +22,8 @@ import java.util.Map;
  *
  * <p>Inputs set per pass (placeholders, and variables such as gradient taps) get arrays of their own in each plan;
  * {@link #run} copies the given values into them. Threads may run passes at the same time: each has plans of its
- * own (compiling is serialised). The returned arrays are copies.
+ * own, laid out from shapes inferred once per batch size (that inference is serialised). The returned arrays are
+ * copies.
  */
 public final class GradientPlans implements AutoCloseable {
     private static final int PLANS_KEPT = 4;
@@ -31,6 +32,7 @@ public final class GradientPlans implements AutoCloseable {
     private final String tokenName;
     private final int length;
     private final Map<Long, Map<Key, Compiled>> byThread = new java.util.concurrent.ConcurrentHashMap<>(); // thread id → its plans
+    private final Map<Integer, Map<String, PlanCompiler.Shape>> shapesByBatch = new java.util.concurrent.ConcurrentHashMap<>();
 
     private record Key(long batch, List<String> results) {
     }
@@ -74,9 +76,7 @@ public final class GradientPlans implements AutoCloseable {
         Key key = new Key(batch, results);
         Compiled compiled = plans.get(key);
         if (compiled == null) {
-            synchronized (gradients) {   // compiling points the function's variables at the new plan's arrays
-                compiled = compile(Math.toIntExact(batch), inputs, results);
-            }
+            compiled = compile(Math.toIntExact(batch), inputs, results);
             plans.put(key, compiled);
             if (plans.size() > PLANS_KEPT) {
                 Key eldest = plans.keySet().iterator().next();
@@ -86,24 +86,50 @@ public final class GradientPlans implements AutoCloseable {
         return compiled;
     }
 
+    /**
+     * A plan of this thread's own: every input gets an array of its own, which the plan reads (placeholders and
+     * variables alike). The shapes at this batch size are inferred once, by the first compile, for every op, and
+     * shared by every later compile on any thread and for any results: only that first inference runs SameDiff.
+     */
     private Compiled compile(int batch, Map<String, INDArray> inputs, List<String> results) {
         Map<String, INDArray> own = new HashMap<>();
-        Map<String, INDArray> placeholders = new HashMap<>();
         for (Map.Entry<String, INDArray> in : inputs.entrySet()) {
-            INDArray array = Nd4j.create(in.getValue().dataType(), in.getValue().shape());
-            own.put(in.getKey(), array);
-            if (gradients.getVariable(in.getKey()).getVariableType() == VariableType.PLACEHOLDER) {
-                placeholders.put(in.getKey(), array);
-            } else {
-                gradients.getVariable(in.getKey()).setArray(array);   // the plan reads the variable's array: this one
-            }
+            own.put(in.getKey(), Nd4j.create(in.getValue().dataType(), in.getValue().shape()));
         }
+        Map<String, PlanCompiler.Shape> shapes = shapes(batch, own);
         Map<String, String> outputs = new LinkedHashMap<>();
         for (String name : results) {
             outputs.put(name, name);
         }
-        ExecutionPlan plan = ExecutionPlan.compile(gradients, tokenName, batch, length, outputs, placeholders);
-        return new Compiled(plan, own);
+        return new Compiled(ExecutionPlan.compile(gradients, tokenName, batch, length, outputs, own, shapes), own);
+    }
+
+    /**
+     * Every op output's shape at {@code batch}, inferred by SameDiff the first time. Its {@code sd.output} takes
+     * placeholders only, so variables set per pass (the taps) are pointed at arrays of the right shape meanwhile; that
+     * is what only one thread may do at a time.
+     */
+    private Map<String, PlanCompiler.Shape> shapes(int batch, Map<String, INDArray> inputs) {
+        Map<String, PlanCompiler.Shape> known = shapesByBatch.get(batch);
+        if (known != null) {
+            return known;
+        }
+        synchronized (gradients) {
+            known = shapesByBatch.get(batch);
+            if (known == null) {
+                Map<String, INDArray> placeholders = new HashMap<>();
+                for (Map.Entry<String, INDArray> in : inputs.entrySet()) {
+                    if (gradients.getVariable(in.getKey()).getVariableType() == VariableType.PLACEHOLDER) {
+                        placeholders.put(in.getKey(), in.getValue());
+                    } else {
+                        gradients.getVariable(in.getKey()).setArray(in.getValue());
+                    }
+                }
+                known = PlanCompiler.inferShapes(gradients, tokenName, batch, length, placeholders);
+                shapesByBatch.put(batch, known);
+            }
+            return known;
+        }
     }
 
     @Override

@@ -52,6 +52,14 @@ final class PlanCompiler {
     private final int length;
     private final Map<String, String> outputs;
     private final Map<String, INDArray> placeholders;
+    private final Map<String, Shape> knownShapes;    // every intermediate's shape for this batch size, or null: infer
+
+    /** A variable's shape and type for one batch size. */
+    record Shape(long[] shape, DataType type) {
+        long length() {
+            return Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        }
+    }
 
     private final Map<String, INDArray> arrays = new HashMap<>();
     private final Map<String, String> root = new HashMap<>();        // variable -> variable owning its buffer
@@ -61,14 +69,37 @@ final class PlanCompiler {
     private final List<DataBuffer> buffers = new ArrayList<>();       // every buffer the plan owns
     private long bytes;
 
+    /**
+     * @param placeholders a value for every placeholder but the tokens, and for any variable the plan should read
+     *                     from an array of its own (gradient taps), {@code [batch, ...]}
+     * @param knownShapes  the shape of every intermediate at this batch size ({@link #inferShapes}), or null to
+     *                     infer them here (then {@code placeholders} may hold placeholders only)
+     */
     PlanCompiler(SameDiff sd, String tokenName, int batch, int length, Map<String, String> outputs,
-                 Map<String, INDArray> placeholders) {
+                 Map<String, INDArray> placeholders, Map<String, Shape> knownShapes) {
         this.sd = sd;
         this.tokenName = tokenName;
         this.batch = batch;
         this.length = length;
         this.outputs = outputs;
         this.placeholders = placeholders;
+        this.knownShapes = knownShapes;
+    }
+
+    /**
+     * The shape and type of every op output in the graph for batches of {@code batch} rows, from one {@code sd.output}
+     * call: what {@link #compile} needs, computed once and shared by the plans of every thread (and of every set of
+     * results) at this batch size.
+     *
+     * @param placeholders a value for every placeholder but the tokens (variables are read from the graph)
+     */
+    static Map<String, Shape> inferShapes(SameDiff sd, String tokenName, int batch, int length, Map<String, INDArray> placeholders) {
+        Map<String, INDArray> feed = new HashMap<>(placeholders);
+        INDArray tokens = Nd4j.zeros(DataType.INT32, batch, length);
+        feed.put(tokenName, tokens);
+        Map<String, Shape> shapes = shapes(sd, new ArrayList<>(sd.getOps().values()), feed);
+        release(tokens);
+        return shapes;
     }
 
     ExecutionPlan compile() {
@@ -76,7 +107,7 @@ final class PlanCompiler {
         INDArray tokens = Nd4j.zeros(DataType.INT32, batch, length);
         Map<String, INDArray> feed = new HashMap<>(placeholders);
         feed.put(tokenName, tokens);
-        Map<String, INDArray> shapes = shapes(ops, feed);
+        Map<String, Shape> shapes = knownShapes != null ? knownShapes : shapes(sd, ops, feed);
         Map<String, Integer> lastUse = lastUse(ops);
         Map<String, Set<String>> readers = readers(ops);
         arrays.putAll(feed);
@@ -98,12 +129,15 @@ final class PlanCompiler {
             INDArray[] out = new INDArray[outs.size()];
             for (int o = 0; o < out.length; o++) {
                 String name = outs.get(o);
-                INDArray shape = shapes.get(name);
+                Shape shape = shapes.get(name);
+                if (shape == null) {
+                    throw new IllegalStateException("no shape for " + name + " at batch " + batch);
+                }
                 if (o == 0 && canRunInPlace(fn, op, in, shape, i)) {
                     out[o] = in[0];
                     alias(name, op.getInputsToOp().get(0), in[0], lastUse);
                 } else {
-                    out[o] = allocate(name, shape.dataType(), shape.shape(), lastUse.getOrDefault(name, i));
+                    out[o] = allocate(name, shape.type(), shape.shape(), lastUse.getOrDefault(name, i));
                 }
             }
             ExecutionPlan.Step rows = gatherRows(fn, in, out);
@@ -112,9 +146,6 @@ final class PlanCompiler {
         }
         Map<String, INDArray> results = new LinkedHashMap<>();
         outputs.forEach((result, var) -> results.put(result, arrays.computeIfAbsent(var, this::constant)));
-        for (INDArray value : shapes.values()) {
-            release(value); // SameDiff's values for this batch size: only their shapes were needed
-        }
         NativeBackend.trimMemory();
         return ExecutionPlan.of(tokens, steps, results, List.copyOf(buffers), bytes);
     }
@@ -146,8 +177,8 @@ final class PlanCompiler {
         return ordered;
     }
 
-    /** Every intermediate's value for this batch size, computed once by SameDiff itself: shapes and types. */
-    private Map<String, INDArray> shapes(List<SameDiffOp> ops, Map<String, INDArray> feed) {
+    /** Every intermediate's shape and type for this batch size, computed once by SameDiff itself. */
+    private static Map<String, Shape> shapes(SameDiff sd, List<SameDiffOp> ops, Map<String, INDArray> feed) {
         List<String> produced = new ArrayList<>();
         for (SameDiffOp op : ops) {
             produced.addAll(op.getOutputsOfOp());
@@ -162,7 +193,12 @@ final class PlanCompiler {
         if (session != null) {
             session.getMmgr().close();
         }
-        return values;
+        Map<String, Shape> shapes = new HashMap<>();
+        for (Map.Entry<String, INDArray> v : values.entrySet()) {
+            shapes.put(v.getKey(), new Shape(v.getValue().shape(), v.getValue().dataType()));
+            release(v.getValue());   // SameDiff's values for this batch size: only their shapes were needed
+        }
+        return shapes;
     }
 
     /** The index of the last op reading each variable; requested results are read "forever". */
@@ -197,15 +233,15 @@ final class PlanCompiler {
      *       dimensions), which costs them less than a copy would.</li>
      * </ul>
      */
-    private static INDArray[] views(DifferentialFunction fn, INDArray[] in, List<String> outs, Map<String, INDArray> shapes,
+    private static INDArray[] views(DifferentialFunction fn, INDArray[] in, List<String> outs, Map<String, Shape> shapes,
                                     Map<String, Set<String>> readers) {
         if (in.length < 1) {
             return null;
         }
         INDArray x = in[0];
         if ("reshape".equals(fn.opName()) && outs.size() == 1 && isCContiguous(x)) {
-            INDArray like = shapes.get(outs.get(0));
-            if (like == null || like.dataType() != x.dataType() || like.length() != x.length()) {
+            Shape like = shapes.get(outs.get(0));
+            if (like == null || like.type() != x.dataType() || like.length() != x.length()) {
                 return null;
             }
             return new INDArray[]{Nd4j.create(x.data(), like.shape(), Nd4j.getStrides(like.shape(), 'c'), x.offset(), 'c', x.dataType())};
@@ -230,7 +266,7 @@ final class PlanCompiler {
                 axes[i] = (int) c.iArgs()[i];
             }
             INDArray view = x.permute(axes);
-            INDArray like = shapes.get(outs.get(0));
+            Shape like = shapes.get(outs.get(0));
             return like != null && Arrays.equals(view.shape(), like.shape()) ? new INDArray[]{view} : null;
         }
         return null;
@@ -262,9 +298,9 @@ final class PlanCompiler {
      * max and sum are taken before the row is written), and it is the one op here whose input is large
      * ({@code [B, H, L, L]}), so this halves the attention's memory traffic.
      */
-    private boolean canRunInPlace(DifferentialFunction fn, SameDiffOp op, INDArray[] in, INDArray out, int index) {
+    private boolean canRunInPlace(DifferentialFunction fn, SameDiffOp op, INDArray[] in, Shape out, int index) {
         if (!"softmax".equals(fn.opName()) || in.length != 1 || !Arrays.equals(in[0].shape(), out.shape())
-                || in[0].dataType() != out.dataType() || !isCContiguous(in[0])) {
+                || in[0].dataType() != out.type() || !isCContiguous(in[0])) {
             return false;
         }
         String owner = root.get(op.getInputsToOp().get(0));
