@@ -1,6 +1,7 @@
 package org.attentionprobe.cli;
 
 import org.attentionprobe.errors.InvalidInputException;
+import org.attentionprobe.explain.Attributions;
 import org.attentionprobe.errors.ProbeException;
 import org.attentionprobe.graph.NativeBackend;
 import org.attentionprobe.isolation.CleanReads;
@@ -27,7 +28,7 @@ public final class Main {
         NativeBackend.select(); // before ND4J loads its natives
         if (needsModel(args)) {
             // 0.3–0.5 s of native loading, beside option parsing and the file read; HDF5 first (see there)
-            NativeBackend.loadInBackground(Hdf5File::loadNatives);
+            NativeBackend.loadInBackground(Hdf5File::loadNatives, explains(args) ? Attributions::prepare : () -> { });
         }
         PrintWriter err = new PrintWriter(System.err, true);
         ModelLoader loader;
@@ -39,6 +40,11 @@ public final class Main {
             return;
         }
         System.exit(run(args, new PrintWriter(System.out, true), err, loader));
+    }
+
+    /** Whether the arguments ask for attributions ({@code --explain}, {@code --report}). */
+    static boolean explains(String[] args) {
+        return JvmProfile.of(args).orElse(null) == JvmProfile.EXPLAIN;
     }
 
     /** Whether the arguments will open a model: anything but help and version (bad arguments end before it matters). */

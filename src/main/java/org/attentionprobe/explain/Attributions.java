@@ -65,6 +65,15 @@ public final class Attributions implements AutoCloseable {
         });
     }
 
+    /**
+     * Initialises what building a gradient graph needs and takes long the first time: ND4J's op registry (SameDiff's
+     * {@code createGradFunction} copies every op through it; 0.3–0.7 s of class loading and reflection). A command
+     * line calls it on a background thread while the model loads; calling it is never required.
+     */
+    public static void prepare() {
+        org.nd4j.imports.converters.DifferentialFunctionClassHolder.getInstance();
+    }
+
     /** For a model opened with the built-in layer mappers (one opened with your own: {@link #of(SavedModel, LayerMappers)}). */
     public static Attributions of(TransformerModel model) {
         return of(model.saved(), model.mappers());

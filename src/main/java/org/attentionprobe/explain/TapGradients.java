@@ -95,13 +95,15 @@ final class TapGradients implements AutoCloseable {
         graph.checkTokens(tokenIds);
         long batch = tokenIds.size(0);
         Map<String, INDArray> inputs = new LinkedHashMap<>();
+        Map<String, long[]> zeros = new LinkedHashMap<>();    // taps that add nothing: the plan keeps them cleared
         for (Map.Entry<String, long[]> tap : tapShapes.entrySet()) {
             long[] shape = tap.getValue().clone();
             shape[0] = batch;
-            INDArray value = tap.getKey().equals(EMBEDDING) && embeddingOffset != null
-                    ? embeddingOffset.castTo(DataType.FLOAT)
-                    : Nd4j.zeros(DataType.FLOAT, shape);
-            inputs.put(graph.tapVariable(tap.getKey()), value);
+            if (tap.getKey().equals(EMBEDDING) && embeddingOffset != null) {
+                inputs.put(graph.tapVariable(tap.getKey()), embeddingOffset.castTo(DataType.FLOAT));
+            } else {
+                zeros.put(graph.tapVariable(tap.getKey()), shape);
+            }
         }
         inputs.put(CLASS_WEIGHTS, classWeights.castTo(DataType.FLOAT));
         List<String> variables = new ArrayList<>();
@@ -111,7 +113,7 @@ final class TapGradients implements AutoCloseable {
         for (String name : gradientsOf) {
             variables.add(gradientName(name));
         }
-        Map<String, INDArray> r = plans.run(tokenIds.castTo(DataType.INT32), inputs, variables);
+        Map<String, INDArray> r = plans.run(tokenIds.castTo(DataType.INT32), inputs, zeros, variables);
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String name : outputs) {
             out.put(name, r.get(graph.variable(name).name()));

@@ -47,14 +47,18 @@ public final class NativeBackend {
      * {@code Loader.addressof}, which calls {@code dlopen} inside glibc's {@code dl_iterate_phdr}; a {@code dlopen} on
      * another thread at that moment deadlocks the two (seen here: a model read's HDF5 load beside this thread, the
      * process hung for good). Loading them first, on this thread, leaves no {@code dlopen} of ours to race with.
+     *
+     * <p>{@code then} runs on the same thread once ND4J is up: more of what the command will need (the op registry an
+     * explanation's gradient graph needs).
      */
-    public static void loadInBackground(Runnable first) {
+    public static void loadInBackground(Runnable first, Runnable then) {
         select();
         if (LOADING.compareAndSet(false, true)) {
             Thread loader = new Thread(() -> {
                 try {
                     first.run();
                     Nd4j.getExecutioner();
+                    then.run();
                 } catch (Throwable e) {
                     // reported by the first real use, on the thread that needs it
                 }
