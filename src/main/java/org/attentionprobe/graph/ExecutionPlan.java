@@ -13,6 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The SameDiff graph's ops for a fixed set of results and a fixed batch size, laid out once so that a run
@@ -42,7 +43,7 @@ final class ExecutionPlan implements AutoCloseable {
     private final long bytes;
 
     /** One step of a run. */
-    sealed interface Step permits OpStep, GatherRows {
+    sealed interface Step permits OpStep, GatherRows, Skipped {
         void exec(OpExecutioner executioner);
 
         /** The op's name and kind with its output shapes (for profiles). */
@@ -98,6 +99,18 @@ final class ExecutionPlan implements AutoCloseable {
         }
     }
 
+    /** An op whose output is another array as it is (laid out as a view): nothing runs. Dropped from the plan. */
+    record Skipped() implements Step {
+        @Override
+        public void exec(OpExecutioner executioner) {
+        }
+
+        @Override
+        public String describe() {
+            return "(skipped)";
+        }
+    }
+
     private ExecutionPlan(INDArray tokens, List<Step> steps, Map<String, INDArray> results, List<OpContext> contexts,
                           List<DataBuffer> buffers, long bytes) {
         this.buffers = buffers;
@@ -116,17 +129,18 @@ final class ExecutionPlan implements AutoCloseable {
      */
     static ExecutionPlan compile(SameDiff sd, String tokenName, int batch, int length, Map<String, String> outputs,
                                  Map<String, INDArray> placeholders) {
-        return new PlanCompiler(sd, tokenName, batch, length, outputs, placeholders, null).compile();
+        return new PlanCompiler(sd, tokenName, batch, length, outputs, placeholders, null, Set.of()).compile();
     }
 
     /**
      * Lays out the ops like {@link #compile(SameDiff, String, int, int, Map, Map)}, with every intermediate's shape
      * already known ({@link PlanCompiler#inferShapes}): no {@code sd.output} call, so {@code inputs} may hold variables
-     * as well, which the plan then reads from these arrays instead of the graph's.
+     * as well, which the plan then reads from these arrays instead of the graph's. Inputs named in {@code zeroInputs}
+     * hold zeros on every run of the plan: adding them is skipped.
      */
     static ExecutionPlan compile(SameDiff sd, String tokenName, int batch, int length, Map<String, String> outputs,
-                                 Map<String, INDArray> inputs, Map<String, PlanCompiler.Shape> shapes) {
-        return new PlanCompiler(sd, tokenName, batch, length, outputs, inputs, shapes).compile();
+                                 Map<String, INDArray> inputs, Map<String, PlanCompiler.Shape> shapes, Set<String> zeroInputs) {
+        return new PlanCompiler(sd, tokenName, batch, length, outputs, inputs, shapes, zeroInputs).compile();
     }
 
     /** Called by {@link PlanCompiler} once everything is laid out. */
@@ -137,7 +151,13 @@ final class ExecutionPlan implements AutoCloseable {
                 contexts.add(op.context());
             }
         }
-        return new ExecutionPlan(tokens, List.copyOf(steps), java.util.Collections.unmodifiableMap(results), contexts,
+        List<Step> run = new ArrayList<>();
+        for (Step step : steps) {
+            if (!(step instanceof Skipped)) {
+                run.add(step);
+            }
+        }
+        return new ExecutionPlan(tokens, List.copyOf(run), java.util.Collections.unmodifiableMap(results), contexts,
                 buffers, bytes);
     }
 

@@ -34,7 +34,7 @@ public final class GradientPlans implements AutoCloseable {
     private final Map<Long, Map<Key, Compiled>> byThread = new java.util.concurrent.ConcurrentHashMap<>(); // thread id → its plans
     private final Map<Integer, Map<String, PlanCompiler.Shape>> shapesByBatch = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private record Key(long batch, List<String> results) {
+    private record Key(long batch, List<String> results, java.util.Set<String> zeros) {
     }
 
     /** A plan, the arrays of its per-pass inputs by variable name, and which of them hold zeros. */
@@ -76,7 +76,7 @@ public final class GradientPlans implements AutoCloseable {
         Map<String, long[]> shapes = new HashMap<>();
         inputs.forEach((name, value) -> shapes.put(name, value.shape()));
         shapes.putAll(zeros);
-        Compiled compiled = compiled(tokenIds.size(0), shapes, List.copyOf(results));
+        Compiled compiled = compiled(tokenIds.size(0), shapes, List.copyOf(results), java.util.Set.copyOf(zeros.keySet()));
         for (Map.Entry<String, INDArray> in : inputs.entrySet()) {
             compiled.zeroed().remove(in.getKey());
             compiled.inputs().get(in.getKey()).assign(in.getValue());
@@ -91,12 +91,12 @@ public final class GradientPlans implements AutoCloseable {
         return out;
     }
 
-    private Compiled compiled(long batch, Map<String, long[]> inputs, List<String> results) {
+    private Compiled compiled(long batch, Map<String, long[]> inputs, List<String> results, java.util.Set<String> zeros) {
         Map<Key, Compiled> plans = byThread.computeIfAbsent(Thread.currentThread().getId(), t -> new LinkedHashMap<>(8, 0.75f, true));
-        Key key = new Key(batch, results);
+        Key key = new Key(batch, results, zeros);
         Compiled compiled = plans.get(key);
         if (compiled == null) {
-            compiled = compile(Math.toIntExact(batch), inputs, results);
+            compiled = compile(Math.toIntExact(batch), inputs, results, zeros);
             plans.put(key, compiled);
             if (plans.size() > PLANS_KEPT) {
                 Key eldest = plans.keySet().iterator().next();
@@ -111,7 +111,7 @@ public final class GradientPlans implements AutoCloseable {
      * variables alike). The shapes at this batch size are inferred once, by the first compile, for every op, and
      * shared by every later compile on any thread and for any results: only that first inference runs SameDiff.
      */
-    private Compiled compile(int batch, Map<String, long[]> inputs, List<String> results) {
+    private Compiled compile(int batch, Map<String, long[]> inputs, List<String> results, java.util.Set<String> zeros) {
         Map<String, INDArray> own = new HashMap<>();
         for (Map.Entry<String, long[]> in : inputs.entrySet()) {
             own.put(in.getKey(), Nd4j.create(gradients.getVariable(in.getKey()).dataType(), in.getValue()));
@@ -122,7 +122,7 @@ public final class GradientPlans implements AutoCloseable {
             outputs.put(name, name);
         }
         java.util.Set<String> zeroed = new java.util.HashSet<>(own.keySet());   // Nd4j.create clears
-        return new Compiled(ExecutionPlan.compile(gradients, tokenName, batch, length, outputs, own, shapes), own, zeroed);
+        return new Compiled(ExecutionPlan.compile(gradients, tokenName, batch, length, outputs, own, shapes, zeros), own, zeroed);
     }
 
     /**

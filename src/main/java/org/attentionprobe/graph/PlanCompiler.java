@@ -53,6 +53,7 @@ final class PlanCompiler {
     private final Map<String, String> outputs;
     private final Map<String, INDArray> placeholders;
     private final Map<String, Shape> knownShapes;    // every intermediate's shape for this batch size, or null: infer
+    private final Set<String> zeroInputs;             // inputs all zeros on every run of this plan (gradient taps)
 
     /** A variable's shape and type for one batch size. */
     record Shape(long[] shape, DataType type) {
@@ -74,9 +75,10 @@ final class PlanCompiler {
      *                     from an array of its own (gradient taps), {@code [batch, ...]}
      * @param knownShapes  the shape of every intermediate at this batch size ({@link #inferShapes}), or null to
      *                     infer them here (then {@code placeholders} may hold placeholders only)
+     * @param zeroInputs   names among {@code placeholders} that hold zeros on every run: adding one is a no-op
      */
     PlanCompiler(SameDiff sd, String tokenName, int batch, int length, Map<String, String> outputs,
-                 Map<String, INDArray> placeholders, Map<String, Shape> knownShapes) {
+                 Map<String, INDArray> placeholders, Map<String, Shape> knownShapes, Set<String> zeroInputs) {
         this.sd = sd;
         this.tokenName = tokenName;
         this.batch = batch;
@@ -84,6 +86,7 @@ final class PlanCompiler {
         this.outputs = outputs;
         this.placeholders = placeholders;
         this.knownShapes = knownShapes;
+        this.zeroInputs = zeroInputs;
     }
 
     /**
@@ -118,11 +121,25 @@ final class PlanCompiler {
             DifferentialFunction fn = op.getOp();
             INDArray[] in = inputs(op);
             List<String> outs = op.getOutputsOfOp();
+            int same = passThrough(fn, op, in, outs, shapes);
+            if (same >= 0) {
+                for (String out : outs) {
+                    alias(out, inputNames(op).get(same), in[same], lastUse);
+                }
+                release(op, i);
+                continue;
+            }
             INDArray[] views = views(fn, in, outs, shapes, readers);
             if (views != null) {
                 for (int o = 0; o < views.length; o++) {
                     alias(outs.get(o), op.getInputsToOp().get(0), views[o], lastUse);
                 }
+                release(op, i);
+                continue;
+            }
+            ExecutionPlan.Step half = oneSidedGradient(fn, op, in, outs, shapes, lastUse, i);
+            if (half != null) {
+                steps.add(half);
                 release(op, i);
                 continue;
             }
@@ -270,6 +287,90 @@ final class PlanCompiler {
             return like != null && Arrays.equals(view.shape(), like.shape()) ? new INDArray[]{view} : null;
         }
         return null;
+    }
+
+    /**
+     * The input whose values every output of the op equals, or -1: then the outputs are that input's array and the op
+     * does not run.
+     * <ul>
+     *   <li>{@code add} of an input that is zero on every run (a gradient tap that adds nothing) and another of the
+     *       output's shape: that other input;</li>
+     *   <li>{@code add_bp} without broadcasting, {@code (x, y, ∂L/∂z) → (∂L/∂x, ∂L/∂y)}: both are {@code ∂L/∂z} as it
+     *       is (libnd4j copies it twice: 8 MB per attention block at 26 path points).</li>
+     * </ul>
+     */
+    private int passThrough(DifferentialFunction fn, SameDiffOp op, INDArray[] in, List<String> outs, Map<String, Shape> shapes) {
+        List<String> names = inputNames(op);
+        if ("add".equals(fn.opName()) && in.length == 2 && outs.size() == 1) {
+            for (int zero = 0; zero < 2; zero++) {
+                int other = 1 - zero;
+                if (zeroInputs.contains(names.get(zero)) && sameLayout(in[other], shapes.get(outs.get(0)))) {
+                    return other;
+                }
+            }
+        }
+        if ("add_bp".equals(fn.opName()) && in.length == 3 && outs.size() == 2
+                && Arrays.equals(in[0].shape(), in[2].shape()) && Arrays.equals(in[1].shape(), in[2].shape())
+                && sameLayout(in[2], shapes.get(outs.get(0))) && sameLayout(in[2], shapes.get(outs.get(1)))) {
+            return 2;
+        }
+        return -1;
+    }
+
+    /**
+     * A backward op of which only one output is read (the other is a weight's gradient nobody asked for), as the step
+     * computing just that output; null for any other op. SameDiff's gradient function computes every weight's gradient:
+     * for a pass that wants the input's, this halves each dense layer's backward product.
+     * <ul>
+     *   <li>{@code matmul_bp} of {@code z = x · y} (no transposes, no broadcast batch dimensions),
+     *       {@code (x, y, ∂L/∂z) → (∂L/∂x, ∂L/∂y)}: {@code ∂L/∂x = ∂L/∂z · yᵀ} or {@code ∂L/∂y = xᵀ · ∂L/∂z}, one
+     *       {@code matmul} with a transpose flag;</li>
+     *   <li>{@code add_bp} of a broadcast bias whose gradient is not read: {@code ∂L/∂x} is {@code ∂L/∂z} as it is.</li>
+     * </ul>
+     */
+    private ExecutionPlan.Step oneSidedGradient(DifferentialFunction fn, SameDiffOp op, INDArray[] in, List<String> outs,
+                                                Map<String, Shape> shapes, Map<String, Integer> lastUse, int index) {
+        if (outs.size() != 2 || in.length != 3) {
+            return null;
+        }
+        boolean dxRead = lastUse.containsKey(outs.get(0));
+        boolean dyRead = lastUse.containsKey(outs.get(1));
+        if (dxRead == dyRead) {
+            return null;
+        }
+        INDArray x = in[0];
+        INDArray y = in[1];
+        INDArray eps = in[2];
+        if ("add_bp".equals(fn.opName()) && !dyRead && sameLayout(eps, shapes.get(outs.get(0)))) {
+            alias(outs.get(0), inputNames(op).get(2), eps, lastUse);
+            return new ExecutionPlan.Skipped();
+        }
+        if (!"matmul_bp".equals(fn.opName()) || !(fn instanceof DynamicCustomOp custom)
+                || Arrays.stream(custom.iArgs()).anyMatch(t -> t != 0) || custom.tArgs().length > 0
+                || x.rank() < 2 || x.rank() != y.rank() || x.rank() != eps.rank()
+                || !Arrays.equals(Arrays.copyOf(x.shape(), x.rank() - 2), Arrays.copyOf(y.shape(), y.rank() - 2))) {
+            return null;
+        }
+        int o = dxRead ? 0 : 1;
+        Shape shape = shapes.get(outs.get(o));
+        if (shape == null || !Arrays.equals(shape.shape(), (dxRead ? x : y).shape())) {
+            return null;
+        }
+        INDArray out = allocate(outs.get(o), shape.type(), shape.shape(), lastUse.get(outs.get(o)));
+        INDArray[] operands = dxRead ? new INDArray[]{eps, y} : new INDArray[]{x, eps};
+        long[] transposes = dxRead ? new long[]{0, 1, 0} : new long[]{1, 0, 0};
+        OpContext ctx = Nd4j.getExecutioner().buildContext();
+        ctx.setArgs(operands, transposes, new DataType[0], new double[0], new boolean[0]);
+        ctx.setOutputArrays(out);
+        if (out.length() < SMALL_OP) {
+            ctx.allowHelpers(false);
+        }
+        return new ExecutionPlan.OpStep(new org.nd4j.linalg.api.ops.impl.reduce.Mmul(), ctx);
+    }
+
+    /** An array that can stand for an output of this shape and type. */
+    private static boolean sameLayout(INDArray a, Shape out) {
+        return out != null && a.dataType() == out.type() && Arrays.equals(a.shape(), out.shape());
     }
 
     /** For each variable, the names of the ops that read it. */
