@@ -43,7 +43,7 @@ final class ExecutionPlan implements AutoCloseable {
     private final long bytes;
 
     /** One step of a run. */
-    sealed interface Step permits OpStep, GatherRows, Skipped {
+    sealed interface Step permits OpStep, GatherRows {
         void exec(OpExecutioner executioner);
 
         /** The op's name and kind with its output shapes (for profiles). */
@@ -99,18 +99,6 @@ final class ExecutionPlan implements AutoCloseable {
         }
     }
 
-    /** An op whose output is another array as it is (laid out as a view): nothing runs. Dropped from the plan. */
-    record Skipped() implements Step {
-        @Override
-        public void exec(OpExecutioner executioner) {
-        }
-
-        @Override
-        public String describe() {
-            return "(skipped)";
-        }
-    }
-
     private ExecutionPlan(INDArray tokens, List<Step> steps, Map<String, INDArray> results, List<OpContext> contexts,
                           List<DataBuffer> buffers, long bytes) {
         this.buffers = buffers;
@@ -151,13 +139,7 @@ final class ExecutionPlan implements AutoCloseable {
                 contexts.add(op.context());
             }
         }
-        List<Step> run = new ArrayList<>();
-        for (Step step : steps) {
-            if (!(step instanceof Skipped)) {
-                run.add(step);
-            }
-        }
-        return new ExecutionPlan(tokens, List.copyOf(run), java.util.Collections.unmodifiableMap(results), contexts,
+        return new ExecutionPlan(tokens, List.copyOf(steps), java.util.Collections.unmodifiableMap(results), contexts,
                 buffers, bytes);
     }
 

@@ -137,9 +137,9 @@ final class PlanCompiler {
                 release(op, i);
                 continue;
             }
-            ExecutionPlan.Step half = oneSidedGradient(fn, op, in, outs, shapes, lastUse, i);
-            if (half != null) {
-                steps.add(half);
+            List<ExecutionPlan.Step> gradients = readGradients(fn, op, in, outs, shapes, lastUse);
+            if (gradients != null) {
+                steps.addAll(gradients);
                 release(op, i);
                 continue;
             }
@@ -318,9 +318,9 @@ final class PlanCompiler {
     }
 
     /**
-     * A backward op of which only one output is read (the other is a weight's gradient nobody asked for), as the step
-     * computing just that output; null for any other op. SameDiff's gradient function computes every weight's gradient:
-     * for a pass that wants the input's, this halves each dense layer's backward product.
+     * A backward op of which one output is read (the other is a weight's gradient nobody asked for), laid out as the
+     * steps computing just that output; null to run the op as it is. SameDiff's gradient function computes every
+     * weight's gradient: for a pass that wants the input's, this halves each dense layer's backward product.
      * <ul>
      *   <li>{@code matmul_bp} of {@code z = x · y} (no transposes, no broadcast batch dimensions),
      *       {@code (x, y, ∂L/∂z) → (∂L/∂x, ∂L/∂y)}: {@code ∂L/∂x = ∂L/∂z · yᵀ} or {@code ∂L/∂y = xᵀ · ∂L/∂z}, one
@@ -328,44 +328,47 @@ final class PlanCompiler {
      *   <li>{@code add_bp} of a broadcast bias whose gradient is not read: {@code ∂L/∂x} is {@code ∂L/∂z} as it is.</li>
      * </ul>
      */
-    private ExecutionPlan.Step oneSidedGradient(DifferentialFunction fn, SameDiffOp op, INDArray[] in, List<String> outs,
-                                                Map<String, Shape> shapes, Map<String, Integer> lastUse, int index) {
+    private List<ExecutionPlan.Step> readGradients(DifferentialFunction fn, SameDiffOp op, INDArray[] in, List<String> outs,
+                                                   Map<String, Shape> shapes, Map<String, Integer> lastUse) {
         if (outs.size() != 2 || in.length != 3) {
             return null;
         }
-        boolean dxRead = lastUse.containsKey(outs.get(0));
-        boolean dyRead = lastUse.containsKey(outs.get(1));
-        if (dxRead == dyRead) {
-            return null;
+        boolean[] read = {lastUse.containsKey(outs.get(0)), lastUse.containsKey(outs.get(1))};
+        if (read[0] == read[1]) {
+            return null;   // both read: libnd4j's matmul_bp is as fast as the two products (Aᵀ · ∂L/∂z is the slow one)
         }
         INDArray x = in[0];
         INDArray y = in[1];
         INDArray eps = in[2];
-        if ("add_bp".equals(fn.opName()) && !dyRead && sameLayout(eps, shapes.get(outs.get(0)))) {
+        if ("add_bp".equals(fn.opName()) && read[0] && !read[1] && sameLayout(eps, shapes.get(outs.get(0)))) {
             alias(outs.get(0), inputNames(op).get(2), eps, lastUse);
-            return new ExecutionPlan.Skipped();
+            return List.of();
         }
         if (!"matmul_bp".equals(fn.opName()) || !(fn instanceof DynamicCustomOp custom)
                 || Arrays.stream(custom.iArgs()).anyMatch(t -> t != 0) || custom.tArgs().length > 0
                 || x.rank() < 2 || x.rank() != y.rank() || x.rank() != eps.rank()
-                || !Arrays.equals(Arrays.copyOf(x.shape(), x.rank() - 2), Arrays.copyOf(y.shape(), y.rank() - 2))) {
+                || !Arrays.equals(Arrays.copyOf(x.shape(), x.rank() - 2), Arrays.copyOf(y.shape(), y.rank() - 2))
+                || !sameLayout(x, shapes.get(outs.get(0))) || !sameLayout(y, shapes.get(outs.get(1)))) {
             return null;
         }
-        int o = dxRead ? 0 : 1;
-        Shape shape = shapes.get(outs.get(o));
-        if (shape == null || !Arrays.equals(shape.shape(), (dxRead ? x : y).shape())) {
-            return null;
+        List<ExecutionPlan.Step> steps = new ArrayList<>();
+        for (int o = 0; o < 2; o++) {
+            if (!read[o]) {
+                continue;
+            }
+            Shape shape = shapes.get(outs.get(o));
+            INDArray out = allocate(outs.get(o), shape.type(), shape.shape(), lastUse.get(outs.get(o)));
+            INDArray[] operands = o == 0 ? new INDArray[]{eps, y} : new INDArray[]{x, eps};
+            long[] transposes = o == 0 ? new long[]{0, 1, 0} : new long[]{1, 0, 0};
+            OpContext ctx = Nd4j.getExecutioner().buildContext();
+            ctx.setArgs(operands, transposes, new DataType[0], new double[0], new boolean[0]);
+            ctx.setOutputArrays(out);
+            if (out.length() < SMALL_OP) {
+                ctx.allowHelpers(false);
+            }
+            steps.add(new ExecutionPlan.OpStep(new org.nd4j.linalg.api.ops.impl.reduce.Mmul(), ctx));
         }
-        INDArray out = allocate(outs.get(o), shape.type(), shape.shape(), lastUse.get(outs.get(o)));
-        INDArray[] operands = dxRead ? new INDArray[]{eps, y} : new INDArray[]{x, eps};
-        long[] transposes = dxRead ? new long[]{0, 1, 0} : new long[]{1, 0, 0};
-        OpContext ctx = Nd4j.getExecutioner().buildContext();
-        ctx.setArgs(operands, transposes, new DataType[0], new double[0], new boolean[0]);
-        ctx.setOutputArrays(out);
-        if (out.length() < SMALL_OP) {
-            ctx.allowHelpers(false);
-        }
-        return new ExecutionPlan.OpStep(new org.nd4j.linalg.api.ops.impl.reduce.Mmul(), ctx);
+        return steps;
     }
 
     /** An array that can stand for an output of this shape and type. */
