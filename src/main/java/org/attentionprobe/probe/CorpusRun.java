@@ -192,7 +192,10 @@ public final class CorpusRun {
         return Math.multiplyExact(length, length);
     }
 
-    /** One worker thread's runner and its buffers for one head's weights and logits, each {@code [L * L]}. */
+    /**
+     * One worker thread's runner and its buffers for one head's weights and logits, each {@code [L * L]}; a summary
+     * fills the rows it reads (the shown query positions), so the others hold an earlier head's values.
+     */
     private final class Worker {
         private final ModelRunner runner;
         private final float[] head;
@@ -227,11 +230,15 @@ public final class CorpusRun {
             for (int r = 0; r < inputs.size(); r++) {
                 TokenSequence sequence = sequences.get(r);
                 List<ReviewSummary.HeadSummary> heads = new ArrayList<>(options.heads().size());
+                int length = sequence.length();
+                int[] rows = sequence.positions(options.keepPadding());   // the query rows a summary reads: shown ⊇ real
                 for (HeadRef h : options.heads()) {
                     INDArray block = out.attention(h.block());
                     int index = Math.toIntExact((r * block.size(1) + h.head()) * (long) head.length);
-                    attention.get(h.block()).get(index, head);
-                    logits.get(h.block()).get(index, headLogits);
+                    for (int q : rows) {   // only those rows: the others would be copied for nothing (most are padding)
+                        attention.get(h.block()).get(index + q * length, head, q * length, length);
+                        logits.get(h.block()).get(index + q * length, headLogits, q * length, length);
+                    }
                     HeadReading reading = HeadReading.of(h, head, headLogits, sequence, options.keepPadding());
                     heads.add(ReviewSummary.HeadSummary.of(reading, sequence, options.top()));
                 }

@@ -40,11 +40,14 @@ class LauncherTest {
     }
 
     @Test
-    void shortRunsKeepToC1AndTheUsersCollectorWins() {
+    void shortRunsKeepToC1CorporaGetABoundedYoungGenerationAndTheUsersChoicesWin() {
         assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), JvmProfile.SHORT.jvmOptions(List.of("-Xmx2g")));
         assertEquals(List.of("-XX:TieredStopAtLevel=1"), JvmProfile.EXPLAIN.jvmOptions(List.of("-XX:+UseG1GC")),
                 "two collectors would stop the JVM");
-        assertEquals(List.of(), JvmProfile.CORPUS.jvmOptions(List.of()));
+        assertEquals(List.of("-XX:+UseParallelGC", "-Xmn128m"), JvmProfile.CORPUS.jvmOptions(List.of()));
+        assertEquals(List.of("-XX:+UseParallelGC"), JvmProfile.CORPUS.jvmOptions(List.of("-Xmx64m")),
+                "a young generation larger than the user's heap would be refused");
+        assertEquals(List.of(), JvmProfile.CORPUS.jvmOptions(List.of("-XX:+UseZGC", "-XX:MaxRAMPercentage=50")));
     }
 
     @Test
