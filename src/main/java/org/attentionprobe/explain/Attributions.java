@@ -49,6 +49,7 @@ public final class Attributions implements AutoCloseable {
     private final int workers;                   // parts of the integrated-gradients path run at once
     private final ExecutorService pool;          // their threads (daemons)
     private final java.util.Map<Integer, Attributions> byLength = new java.util.HashMap<>(); // variable-length models
+    private final java.util.Map<Integer, double[]> padBaselines = new java.util.HashMap<>(); // pad id → e' [L * E]
 
     private Attributions(TransformerModel model) {
         this.model = model;
@@ -147,9 +148,11 @@ public final class Attributions implements AutoCloseable {
                     throw new InvalidInputException("padding id " + options.padId() + " is not below the vocabulary size "
                             + model.summary().vocabSize());
                 }
-                int[] pads = new int[length];
-                Arrays.fill(pads, options.padId());
-                yield Matrices.flat(forward.run(model.graph().tokenArray(new int[][]{pads})).get(TapGradients.EMBEDDING));
+                yield padBaselines.computeIfAbsent(options.padId(), pad -> {   // the same for every sequence: once
+                    int[] pads = new int[length];
+                    Arrays.fill(pads, pad);
+                    return Matrices.flat(forward.run(model.graph().tokenArray(new int[][]{pads})).get(TapGradients.EMBEDDING));
+                }).clone();
             }
         };
     }

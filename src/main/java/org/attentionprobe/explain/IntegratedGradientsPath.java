@@ -62,7 +62,7 @@ final class IntegratedGradientsPath {
                 (points + CHUNK - 1) / CHUNK);
         int batch = (points + wanted - 1) / wanted;         // every part's batch size
         int parts = (points + batch - 1) / batch;           // none empty
-        List<CompletableFuture<TapGradients.Pass>> passes = new ArrayList<>();
+        List<CompletableFuture<PartResult>> passes = new ArrayList<>();
         List<Part> layout = new ArrayList<>();
         for (int p = 0; p < parts; p++) {
             Part part = new Part(p * batch, Math.min(points, (p + 1) * batch));
@@ -80,9 +80,9 @@ final class IntegratedGradientsPath {
         List<INDArray> attentionGradients = new ArrayList<>();
         for (int p = 0; p < parts; p++) {
             Part part = layout.get(p);
-            TapGradients.Pass pass = TaskFailures.join(passes.get(p));
-            double[] grad = Matrices.flat(pass.gradient(TapGradients.EMBEDDING));  // [n, L, E]
-            float[][] probabilities = pass.output(TapGradients.PROBABILITIES).toFloatMatrix(); // [n, C]
+            PartResult pass = TaskFailures.join(passes.get(p));
+            double[] grad = pass.embeddingGradient();            // [batch, L, E]
+            float[][] probabilities = pass.probabilities();      // [batch, C]
             for (int k = part.from(); k < part.to(); k++) {
                 int b = k - part.from();
                 double w = (k == 0 || k == steps ? 0.5 : 1.0) / steps;
@@ -94,9 +94,7 @@ final class IntegratedGradientsPath {
                 }
                 if (k == steps) {
                     inputValue = f.value(probabilities[b]);
-                    for (String name : attentionNames) {
-                        attentionGradients.add(pass.gradient(name).slice(b).dup());
-                    }
+                    attentionGradients.addAll(pass.attentionGradientsAtInput());
                 }
             }
         }
@@ -114,11 +112,20 @@ final class IntegratedGradientsPath {
     }
 
     /**
-     * The forward and backward pass of one part, as a batch of {@code batch} rows: its points, then copies of its last
-     * point weighted zero. Every part returns the attention's gradients too (the part holding the input needs them).
+     * What the path keeps of one part's pass: {@code ∂F/∂e} at every row {@code [batch * L * E]}, the outputs
+     * {@code [batch][C]}, and, for the part holding the input (the last point), {@code ∂F/∂A} at it per block
+     * {@code [H, L, L]} (else empty).
      */
-    private TapGradients.Pass pass(Part part, int batch, int[] tokens, double[] input, double[] baseline, double[] diff,
-                                   int size, int embedDim, ClassProbability f, int steps) {
+    private record PartResult(double[] embeddingGradient, float[][] probabilities, List<INDArray> attentionGradientsAtInput) {
+    }
+
+    /**
+     * The forward and backward pass of one part, as a batch of {@code batch} rows: its points, then copies of its last
+     * point weighted zero. Every part's plan computes the attention's gradients too (one plan for all parts); the part
+     * holding the input copies out its row of them, on the thread that ran the pass (the plan's arrays are its own).
+     */
+    private PartResult pass(Part part, int batch, int[] tokens, double[] input, double[] baseline, double[] diff,
+                            int size, int embedDim, ClassProbability f, int steps) {
         int n = part.to() - part.from();
         float[] offsets = new float[batch * size];      // [batch, L, E]: e(α_k) − e
         int[] ids = new int[batch * tokens.length];     // [batch, L]
@@ -132,7 +139,15 @@ final class IntegratedGradientsPath {
         INDArray offset = Nd4j.create(offsets, new long[]{batch, tokens.length, embedDim}, 'c');
         List<String> gradientsOf = new ArrayList<>(List.of(TapGradients.EMBEDDING));
         gradientsOf.addAll(attentionNames);
-        return gradients.run(Nd4j.createFromArray(ids).reshape(batch, tokens.length), offset, f.batchWeights(batch, n),
-                List.of(TapGradients.PROBABILITIES), gradientsOf);
+        TapGradients.Pass pass = gradients.runShared(Nd4j.createFromArray(ids).reshape(batch, tokens.length), offset,
+                f.batchWeights(batch, n), List.of(TapGradients.PROBABILITIES), gradientsOf);
+        List<INDArray> atInput = new ArrayList<>();
+        if (part.to() == steps + 1) {
+            for (String name : attentionNames) {
+                atInput.add(pass.gradient(name).slice(n - 1).dup());
+            }
+        }
+        return new PartResult(Matrices.flat(pass.gradient(TapGradients.EMBEDDING)),
+                pass.output(TapGradients.PROBABILITIES).toFloatMatrix(), List.copyOf(atInput));
     }
 }

@@ -92,6 +92,20 @@ final class TapGradients implements AutoCloseable {
      */
     Pass run(INDArray tokenIds, INDArray embeddingOffset, INDArray classWeights, Collection<String> outputs,
              Collection<String> gradientsOf) {
+        return pass(tokenIds, embeddingOffset, classWeights, outputs, gradientsOf, false);
+    }
+
+    /**
+     * Like {@link #run}, with the plan's own arrays instead of copies: valid until this thread's next pass. Read what
+     * you need on this thread.
+     */
+    Pass runShared(INDArray tokenIds, INDArray embeddingOffset, INDArray classWeights, Collection<String> outputs,
+                   Collection<String> gradientsOf) {
+        return pass(tokenIds, embeddingOffset, classWeights, outputs, gradientsOf, true);
+    }
+
+    private Pass pass(INDArray tokenIds, INDArray embeddingOffset, INDArray classWeights, Collection<String> outputs,
+                      Collection<String> gradientsOf, boolean shared) {
         graph.checkTokens(tokenIds);
         long batch = tokenIds.size(0);
         Map<String, INDArray> inputs = new LinkedHashMap<>();
@@ -113,7 +127,8 @@ final class TapGradients implements AutoCloseable {
         for (String name : gradientsOf) {
             variables.add(gradientName(name));
         }
-        Map<String, INDArray> r = plans.run(tokenIds.castTo(DataType.INT32), inputs, zeros, variables);
+        INDArray ids = tokenIds.castTo(DataType.INT32);
+        Map<String, INDArray> r = shared ? plans.runShared(ids, inputs, zeros, variables) : plans.run(ids, inputs, zeros, variables);
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String name : outputs) {
             out.put(name, r.get(graph.variable(name).name()));

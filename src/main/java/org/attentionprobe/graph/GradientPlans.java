@@ -73,6 +73,18 @@ public final class GradientPlans implements AutoCloseable {
      */
     public Map<String, INDArray> run(INDArray tokenIds, Map<String, INDArray> inputs, Map<String, long[]> zeros,
                                      Collection<String> results) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        runShared(tokenIds, inputs, zeros, results).forEach((name, array) -> out.put(name, array.dup()));
+        return out;
+    }
+
+    /**
+     * One pass like {@link #run(INDArray, Map, Map, Collection)}, returning the plan's own arrays instead of copies:
+     * valid until this thread's next pass. For a caller that reads a little of large results (one row of a batch's
+     * attention gradients, 8 MB at 26 path points) on the thread that ran the pass.
+     */
+    public Map<String, INDArray> runShared(INDArray tokenIds, Map<String, INDArray> inputs, Map<String, long[]> zeros,
+                                           Collection<String> results) {
         Map<String, long[]> shapes = new HashMap<>();
         inputs.forEach((name, value) -> shapes.put(name, value.shape()));
         shapes.putAll(zeros);
@@ -86,9 +98,7 @@ public final class GradientPlans implements AutoCloseable {
                 compiled.inputs().get(name).assign(0);
             }
         }
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        compiled.plan().run(tokenIds).forEach((name, array) -> out.put(name, array.dup()));
-        return out;
+        return compiled.plan().run(tokenIds);
     }
 
     private Compiled compiled(long batch, Map<String, long[]> inputs, List<String> results, java.util.Set<String> zeros) {
