@@ -41,9 +41,11 @@ public final class ExplanationText {
                 shown.length == e.length() ? "positions" : "real tokens", e.length(), shown.length == e.length() ? "" : ", padding included"));
         StringBuilder header = new StringBuilder("       ");
         List<int[]> tops = new ArrayList<>();
+        List<double[]> scores = new ArrayList<>();   // once per method: the attention's is computed on each call
         for (AttributionMethod m : e.methods()) {
             header.append(String.format(Locale.ROOT, " %-" + (WORD + 10) + "s", heading(m)));
-            tops.add(top(e.scores(m), shown, TOP));
+            scores.add(e.scores(m));
+            tops.add(top(scores.get(scores.size() - 1), shown, TOP));
         }
         out.add(header.toString().stripTrailing());
         if (e.attention().isEmpty()) {
@@ -57,7 +59,7 @@ public final class ExplanationText {
                 int p = tops.get(m)[row];
                 AttributionMethod method = e.methods().get(m);
                 line.append(String.format(Locale.ROOT, " %-" + WORD + "s %s ", cut(words[p] + "·" + p, WORD),
-                        number(e.scores(method)[p], method.signed())));
+                        number(scores.get(m)[p], method.signed())));
             }
             out.add(line.toString().stripTrailing());
         }
