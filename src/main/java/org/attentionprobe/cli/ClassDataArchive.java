@@ -15,11 +15,14 @@ import java.util.List;
  * into a file of its own that {@link #finish} moves into place); later runs map it.
  *
  * <p>An archive belongs to one jar file (path, size, time) and one JVM (its home and version): the name holds a hash
- * of both, so a new jar or JDK makes a new archive, and making one deletes the older archives of its kind. A run that
- * fails keeps nothing; a JVM that cannot write archives leaves a marker, so no later run pays for trying again.
+ * of both, so a new jar or JDK makes a new archive. Each kind keeps its {@value #KEPT} most recently used archives (two
+ * jars used in turn each keep theirs); making one deletes the least recently used beyond that. A run that fails keeps
+ * nothing; a JVM that cannot write archives leaves a marker, so no later run pays for trying again.
  * Nothing here is an error: without a cache folder the run simply starts without an archive.
  */
 final class ClassDataArchive {
+    /** Archives kept per kind of run (26–40 MB each). */
+    static final int KEPT = 3;
     private final Path folder;
     private final String prefix;     // "<kind>-"
     private final Path archive;      // the finished archive
@@ -45,6 +48,11 @@ final class ClassDataArchive {
     List<String> jvmOptions() {
         List<String> quiet = List.of("-Xlog:cds*=off");   // the dump lists every class it skips, on standard output
         if (Files.isReadable(archive)) {
+            try {
+                Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));   // used
+            } catch (IOException | RuntimeException e) {
+                // read-only cache: the archive still maps
+            }
             return List.of(cat("-XX:SharedArchiveFile=", archive), quiet.get(0));
         }
         if (Files.exists(marker)) {
@@ -78,15 +86,27 @@ final class ClassDataArchive {
         }
     }
 
-    /** Archives and markers of this kind for other jars or JVMs (a jar or JDK that was replaced). */
+    /** This kind's archives beyond the {@value #KEPT} most recently used (a jar or JDK replaced long ago). */
     private void deleteOlder() throws IOException {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, cat(prefix, "*"))) {
+        List<Path> archives = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, cat(prefix, "*.jsa"))) {
             for (Path f : files) {
-                String name = f.getFileName().toString();
-                if (!f.equals(archive) && (name.endsWith(".jsa") || name.endsWith(".none"))) {
-                    Files.deleteIfExists(f);
-                }
+                archives.add(f);
             }
+        }
+        archives.sort(java.util.Comparator.comparing(ClassDataArchive::lastUsed).reversed());
+        for (Path old : archives.subList(Math.min(KEPT, archives.size()), archives.size())) {
+            if (!old.equals(archive)) {
+                Files.deleteIfExists(old);
+            }
+        }
+    }
+
+    private static long lastUsed(Path f) {
+        try {
+            return Files.getLastModifiedTime(f).toMillis();
+        } catch (IOException e) {
+            return 0;
         }
     }
 

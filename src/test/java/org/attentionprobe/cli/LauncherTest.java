@@ -102,18 +102,21 @@ class LauncherTest {
     }
 
     @Test
-    void aNewJarGetsANewArchiveAndTheOldOneGoes() throws IOException {
-        Path jar = Files.write(tmp.resolve("probe.jar"), new byte[]{1});
+    void eachKindKeepsItsMostRecentlyUsedArchivesSoJarsUsedInTurnKeepTheirs() throws IOException {
         Path folder = tmp.resolve("cache");
-        ClassDataArchive old = made(folder, "short", jar);
-        ClassDataArchive otherKind = made(folder, "corpus", jar);
-        Files.write(jar, new byte[]{1, 2});
-        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 5000));
-        ClassDataArchive fresh = made(folder, "short", jar);
-        assertFalse(fresh.archive().equals(old.archive()));
-        assertFalse(Files.exists(old.archive()), "the replaced jar's archive is deleted");
+        List<ClassDataArchive> made = new java.util.ArrayList<>();
+        for (int i = 0; i < ClassDataArchive.KEPT; i++) {
+            made.add(made(folder, "short", Files.write(tmp.resolve("probe" + i + ".jar"), new byte[]{(byte) i})));
+            Files.setLastModifiedTime(made.get(i).archive(), FileTime.fromMillis(1_000_000L * (i + 1)));
+        }
+        ClassDataArchive otherKind = made(folder, "corpus", tmp.resolve("probe0.jar"));
+        ClassDataArchive.of(folder, "short", tmp.resolve("probe0.jar")).jvmOptions();   // jar 0 used again: now the newest
+        ClassDataArchive fresh = made(folder, "short", Files.write(tmp.resolve("probe9.jar"), new byte[]{9}));
         assertTrue(Files.exists(fresh.archive()));
-        assertTrue(Files.exists(otherKind.archive()), "another kind's archive stays until its own next run");
+        assertTrue(Files.exists(made.get(0).archive()), "used a moment ago: kept");
+        assertFalse(Files.exists(made.get(1).archive()), "the least recently used goes");
+        assertTrue(Files.exists(made.get(2).archive()));
+        assertTrue(Files.exists(otherKind.archive()), "another kind's archives are its own");
     }
 
     @Test
