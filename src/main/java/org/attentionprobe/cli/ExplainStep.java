@@ -1,6 +1,7 @@
 package org.attentionprobe.cli;
 
 import org.attentionprobe.TransformerModel;
+import org.attentionprobe.errors.TaskFailures;
 import org.attentionprobe.explain.Attributions;
 import org.attentionprobe.explain.ExplainOptions;
 import org.attentionprobe.explain.Explanation;
@@ -9,15 +10,33 @@ import org.attentionprobe.probe.ProbeResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 
 /** {@code --explain} and {@code --report}: attributions for the probed sequences (report.ExplanationReports prints them). */
 final class ExplainStep {
     private ExplainStep() {
     }
 
-    /** One explanation per result, from one gradient graph (built here: it takes a few seconds). */
-    static List<Explanation> explain(TransformerModel model, List<ProbeResult> results, OptionalInt explainedClass, ExplainOptions options) {
-        try (Attributions attributions = Attributions.of(model)) {
+    /** Starts building the gradient graph for {@code model} on a daemon thread. */
+    static CompletableFuture<Attributions> prepare(TransformerModel model) {
+        return CompletableFuture.supplyAsync(() -> Attributions.of(model), task -> {
+            Thread t = new Thread(task, "attributions-build");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** Closes a prepared gradient graph that will not be used (the run failed before explaining). */
+    static void discard(CompletableFuture<Attributions> prepared) {
+        if (prepared != null) {
+            prepared.thenAccept(Attributions::close);
+        }
+    }
+
+    /** One explanation per result, from one gradient graph ({@link #prepare}d: it takes a few tenths of a second). */
+    static List<Explanation> explain(CompletableFuture<Attributions> prepared, List<ProbeResult> results, OptionalInt explainedClass,
+                                     ExplainOptions options) {
+        try (Attributions attributions = TaskFailures.join(prepared)) {
             List<Explanation> out = new ArrayList<>();
             for (ProbeResult r : results) {
                 out.add(attributions.explain(r.sequence().ids(), explainedClass, options));
