@@ -26,10 +26,17 @@ final class ExplainStep {
         });
     }
 
-    /** Closes a prepared gradient graph that will not be used (the run failed before explaining). */
+    /**
+     * Waits for a prepared gradient graph that will not be used (the run failed before explaining) and closes it: no
+     * build outlives the command (building one briefly silences {@code System.out}, see {@link Attributions}).
+     */
     static void discard(CompletableFuture<Attributions> prepared) {
         if (prepared != null) {
-            prepared.thenAccept(Attributions::close);
+            try {
+                TaskFailures.join(prepared).close();
+            } catch (RuntimeException e) {
+                // the command's own error is the one to report
+            }
         }
     }
 

@@ -212,18 +212,15 @@ public final class ProbeCommand implements Callable<Integer> {
     private void runSequences(TransformerModel m, AttentionProbe probe, List<ProbeInput> inputs, List<HeadRef> heads, Path exportTo,
                               int padId, PrintWriter out, PrintWriter err) {
         checkExplainedCount(inputs);
+        List<String> classNames = probe.classNames();   // [classCount]: a sigmoid output has two
+        java.util.OptionalInt explainedClass = explainArgs.active() ? explainArgs.explainedClass(classNames) : java.util.OptionalInt.empty();
+        org.attentionprobe.explain.ExplainOptions explainOptions = explainArgs.active() ? explainArgs.options(padId) : null;
         // the gradient graph takes a few tenths of a second to build: beside the probe's own run, on another core
         java.util.concurrent.CompletableFuture<org.attentionprobe.explain.Attributions> attributions =
                 explainArgs.active() ? ExplainStep.prepare(m) : null;
         List<ProbeResult> results;
-        List<String> classNames;
-        java.util.OptionalInt explainedClass;
-        org.attentionprobe.explain.ExplainOptions explainOptions;
         try {
             results = probe.run(inputs, batchSize);
-            classNames = probe.classNames();   // [classCount]: a sigmoid output has two
-            explainedClass = explainArgs.active() ? explainArgs.explainedClass(classNames) : java.util.OptionalInt.empty();
-            explainOptions = explainArgs.active() ? explainArgs.options(padId) : null;
         } catch (RuntimeException e) {
             ExplainStep.discard(attributions);
             throw e;
