@@ -37,7 +37,7 @@ public final class ReviewSet {
         if (!Files.exists(reviewsFile)) {
             throw new InvalidInputException("no reviews.npy in " + dir + "; expected the reviews python-export/export_reviews.py writes");
         }
-        int[][] reviews = readInts(reviewsFile, 2).toIntMatrix();
+        int[][] reviews = Npy.intRows(readInts(reviewsFile, 2));
         int n = reviews.length;
         int[] labels = readOptionalVector(dir.resolve("labels.npy"), n);
         int[] lengths = readOptionalVector(dir.resolve("lengths.npy"), n);

@@ -73,6 +73,6 @@ public final class Sequences {
                 throw new InvalidInputException(name + " holds token ids outside the int32 range (" + (long) min + " .. " + (long) max + ")");
             }
         }
-        return a.castTo(DataType.INT32).toIntMatrix();
+        return Npy.intRows(a);
     }
 }
