@@ -27,6 +27,8 @@ import java.util.Optional;
 public final class Launcher {
     /** {@code -Dprobe.relaunch=false}: run the command in this JVM. */
     static final String RELAUNCH_PROPERTY = "probe.relaunch";
+    /** The launcher's process id, given to the child: it stops when the launcher is gone (even after {@code kill -9}). */
+    static final String PARENT_PROPERTY = "probe.launcher.pid";
 
     private Launcher() {
     }
@@ -67,11 +69,30 @@ public final class Launcher {
         cmd.addAll(profile.jvmOptions(userOptions));
         cmd.addAll(archiveOptions);
         cmd.addAll(userOptions);
+        cmd.add(new StringBuilder("-D").append(PARENT_PROPERTY).append('=').append(ProcessHandle.current().pid()).toString());
         cmd.add("-cp");
         cmd.add(jar.toAbsolutePath().toString());
         cmd.add(Main.class.getName());
         cmd.addAll(Arrays.asList(args));
         return cmd;
+    }
+
+    /**
+     * In the child: exits (code 143, like a plain {@code kill}) when the launcher that started it is gone, so that a
+     * killed launcher leaves no command running on. Shutdown hooks run: outputs are written atomically, none is left
+     * half-written.
+     */
+    static void exitWithLauncher() {
+        String pid = System.getProperty(PARENT_PROPERTY);
+        if (pid == null) {
+            return;
+        }
+        try {
+            ProcessHandle.of(Long.parseLong(pid)).ifPresentOrElse(
+                    parent -> parent.onExit().thenRun(() -> System.exit(143)), () -> System.exit(143));
+        } catch (NumberFormatException | UnsupportedOperationException e) {
+            // not launched by the jar's launcher: nothing to watch
+        }
     }
 
     /** The JVM options of a {@code java ... -jar X ...} command line (its arguments after the executable); else empty. */

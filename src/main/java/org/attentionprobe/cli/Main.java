@@ -25,6 +25,7 @@ public final class Main {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");   // heatmaps are drawn off-screen
+        Launcher.exitWithLauncher();
         NativeBackend.select(); // before ND4J loads its natives
         if (needsModel(args)) {
             // 0.3–0.5 s of native loading, beside option parsing and the file read; HDF5 first (see there)

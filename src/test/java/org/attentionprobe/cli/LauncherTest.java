@@ -59,7 +59,8 @@ class LauncherTest {
         List<String> cmd = Launcher.command(JvmProfile.SHORT, List.of("-XX:SharedArchiveFile=a.jsa"), List.of("-Xmx2g"),
                 Path.of("probe.jar"), new String[]{"m.h5", "--review", "0"});
         assertTrue(cmd.get(0).endsWith("java"), cmd.toString());
-        assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=a.jsa", "-Xmx2g", "-cp",
+        assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=a.jsa", "-Xmx2g",
+                "-Dprobe.launcher.pid=" + ProcessHandle.current().pid(), "-cp",
                 Path.of("probe.jar").toAbsolutePath().toString(), Main.class.getName(), "m.h5", "--review", "0"), cmd.subList(1, cmd.size()));
     }
 
