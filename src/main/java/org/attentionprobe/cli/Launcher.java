@@ -13,7 +13,7 @@ import java.util.Optional;
 /**
  * The jar's entry point, {@code java -jar probe.jar ...}: runs {@link Main} in a second JVM started with the options
  * its kind of run wants ({@link JvmProfile}) and the class-data archive of that kind ({@link ClassDataArchive}). A jar
- * cannot give its own JVM options, and these halve a short run: {@code --review 0} on the demo model takes 0.55 s
+ * cannot give its own JVM options, and these halve a short run: {@code --review 0} on the demo model takes about 0.6 s
  * instead of 1.1 s (docs/speed.md). The child shares this process's standard streams; its exit code is this
  * process's.
  *
