@@ -59,7 +59,8 @@ class ProbeJarIT {
         assertEquals(0, first.exit(), first.err());
         Path jvm = cache.resolve("attention-probe").resolve("jvm");
         try (var files = Files.list(jvm)) {
-            assertEquals(1, files.filter(f -> f.getFileName().toString().matches("short-[0-9a-f]{16}\\.jsa")).count(),
+            // its archive, or (on a JDK without a base class-data archive, which cannot write one) the marker saying so
+            assertEquals(1, files.filter(f -> f.getFileName().toString().matches("short-[0-9a-f]{16}\\.(jsa|none)")).count(),
                     "the first short run leaves its archive");
         }
         Run second = run(List.of(), "testdata/imdb-transformer/model.h5", "--review", "1");
