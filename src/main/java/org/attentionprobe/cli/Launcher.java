@@ -17,8 +17,8 @@ import java.util.Optional;
  * instead of 1.1 s (docs/speed.md). The child shares this process's standard streams; its exit code is this
  * process's.
  *
- * <p>This JVM does as little as it can (no lambdas, streams, string formatting or {@code +} concatenation on this
- * path: each costs its first use tens of milliseconds of bootstrapping).
+ * <p>This JVM does as little as it can before the child starts (no lambdas, streams, string formatting or {@code +}
+ * concatenation on that path: each costs its first use tens of milliseconds of bootstrapping).
  *
  * <p>The command runs in this JVM instead when it gains nothing (help, version, {@code bench}), when this JVM was not
  * started with {@code -jar}, with {@code -Dprobe.relaunch=false}, or when the child cannot be started. JVM options

@@ -29,7 +29,7 @@ public final class Main {
         NativeBackend.select(); // before ND4J loads its natives
         if (needsModel(args)) {
             // 0.3–0.5 s of native loading, beside option parsing and the file read; HDF5 first (see there)
-            NativeBackend.loadInBackground(Hdf5File::loadNatives, explains(args) ? Attributions::prepare : () -> { });
+            NativeBackend.loadInBackground(Hdf5File::loadNatives, explains(args) ? Attributions::warmUp : () -> { });
         }
         PrintWriter err = new PrintWriter(System.err, true);
         ModelLoader loader;

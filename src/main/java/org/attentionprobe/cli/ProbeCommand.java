@@ -4,6 +4,8 @@ import org.attentionprobe.report.ExplanationReports;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.attentionprobe.explain.Attributions;
+import org.attentionprobe.explain.ExplainOptions;
 import org.attentionprobe.explain.Explanation;
 import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.graph.ModelSummary;
@@ -38,7 +40,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /** {@code java -jar probe.jar MODEL [input] [outputs]}: run a model on one review and show what its heads attend to. */
 @Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -213,11 +217,10 @@ public final class ProbeCommand implements Callable<Integer> {
                               int padId, PrintWriter out, PrintWriter err) {
         checkExplainedCount(inputs);
         List<String> classNames = probe.classNames();   // [classCount]: a sigmoid output has two
-        java.util.OptionalInt explainedClass = explainArgs.active() ? explainArgs.explainedClass(classNames) : java.util.OptionalInt.empty();
-        org.attentionprobe.explain.ExplainOptions explainOptions = explainArgs.active() ? explainArgs.options(padId) : null;
+        OptionalInt explainedClass = explainArgs.active() ? explainArgs.explainedClass(classNames) : OptionalInt.empty();
+        ExplainOptions explainOptions = explainArgs.active() ? explainArgs.options(padId) : null;
         // the gradient graph takes a few tenths of a second to build: beside the probe's own run, on another core
-        java.util.concurrent.CompletableFuture<org.attentionprobe.explain.Attributions> attributions =
-                explainArgs.active() ? ExplainStep.prepare(m) : null;
+        CompletableFuture<Attributions> attributions = explainArgs.active() ? ExplainStep.prepare(m) : null;
         List<ProbeResult> results;
         try {
             results = probe.run(inputs, batchSize);

@@ -71,7 +71,7 @@ public final class Attributions implements AutoCloseable {
      * {@code createGradFunction} copies every op through it; 0.3–0.7 s of class loading and reflection). A command
      * line calls it on a background thread while the model loads; calling it is never required.
      */
-    public static void prepare() {
+    public static void warmUp() {
         org.nd4j.imports.converters.DifferentialFunctionClassHolder.getInstance();
     }
 

@@ -59,17 +59,11 @@ public final class GradientPlans implements AutoCloseable {
      * @param tokenIds int32 {@code [B, L]}, already checked
      * @param inputs   a value {@code [B, ...]} for every other placeholder and for every variable set per pass, by
      *                 variable name; the same names (and shapes) on every pass with this batch size
+     * @param zeros    inputs that are all zeros on this pass (name → shape, batch first), such as gradient taps that add
+     *                 nothing: a plan's array for such an input is cleared once, not copied into on every pass (8 MB
+     *                 per attention block at 26 path points), and adding it is skipped
      * @param results  variable names to return: forward results and gradients ({@code name-grad})
      * @return copies of the results, by variable name
-     */
-    public Map<String, INDArray> run(INDArray tokenIds, Map<String, INDArray> inputs, Collection<String> results) {
-        return run(tokenIds, inputs, Map.of(), results);
-    }
-
-    /**
-     * One pass, with some inputs all zeros ({@code zeros}: name → shape, batch first), such as gradient taps that add
-     * nothing: a plan's array for such an input is cleared once, not copied into on every pass (8 MB per attention
-     * block at 26 path points).
      */
     public Map<String, INDArray> run(INDArray tokenIds, Map<String, INDArray> inputs, Map<String, long[]> zeros,
                                      Collection<String> results) {
