@@ -180,8 +180,7 @@ public final class CorpusRun {
 
     private Worker newWorker() {
         NativeBackend.setOpThreads(1);   // one op thread per runner; run() puts the process-wide settings back
-        int square = square(model.summary().sequenceLength());
-        Worker w = new Worker(model.newRunnerWithLogits(), new float[square], new float[square]);
+        Worker w = new Worker(model.newRunnerWithLogits(), model.summary().sequenceLength());
         synchronized (workers) {
             workers.add(w);
         }
@@ -193,18 +192,21 @@ public final class CorpusRun {
     }
 
     /**
-     * One worker thread's runner and its buffers for one head's weights and logits, each {@code [L * L]}; a summary
-     * fills the rows it reads (the shown query positions), so the others hold an earlier head's values.
+     * One worker thread's runner and its buffers for one query row of a head's weights and logits, each {@code [L]}:
+     * a summary reads a head a row at a time, so that each row is read from the runner's arrays once and then stays in
+     * the core's first-level cache while both its sums take it.
      */
     private final class Worker {
         private final ModelRunner runner;
-        private final float[] head;
-        private final float[] headLogits;
+        private final int square;          // L * L, one head of one sequence
+        private final float[] row;         // [L] weights of one query
+        private final float[] rowLogits;   // [L] the softmax's input for that query
 
-        Worker(ModelRunner runner, float[] head, float[] headLogits) {
+        Worker(ModelRunner runner, int length) {
             this.runner = runner;
-            this.head = head;
-            this.headLogits = headLogits;
+            this.square = square(length);
+            this.row = new float[length];
+            this.rowLogits = new float[length];
         }
 
         /** Runs sequences {@code [from, to)} of the corpus and summarises each; the attention stays in the runner. */
@@ -230,23 +232,43 @@ public final class CorpusRun {
             for (int r = 0; r < inputs.size(); r++) {
                 TokenSequence sequence = sequences.get(r);
                 List<ReviewSummary.HeadSummary> heads = new ArrayList<>(options.heads().size());
-                int length = sequence.length();
-                int[] rows = sequence.positions(options.keepPadding());   // the query rows a summary reads: shown ⊇ real
+                int[] shown = sequence.positions(options.keepPadding());   // the query rows a summary reads: shown ⊇ real
                 for (HeadRef h : options.heads()) {
-                    INDArray block = out.attention(h.block());
-                    int index = Math.toIntExact((r * block.size(1) + h.head()) * (long) head.length);
-                    for (int q : rows) {   // only those rows: the others would be copied for nothing (most are padding)
-                        attention.get(h.block()).get(index + q * length, head, q * length, length);
-                        logits.get(h.block()).get(index + q * length, headLogits, q * length, length);
-                    }
-                    HeadReading reading = HeadReading.of(h, head, headLogits, sequence, options.keepPadding());
-                    heads.add(ReviewSummary.HeadSummary.of(reading, sequence, options.top()));
+                    int index = Math.toIntExact((r * out.attention(h.block()).size(1) + h.head()) * (long) square);
+                    heads.add(summariseHead(h, attention.get(h.block()), logits.get(h.block()), index, sequence, shown));
                 }
                 ProbeInput input = inputs.get(r);
                 summaries.add(new ReviewSummary(corpus.id(from + r), input.origin(), input.label(), ModelOutput.classProbabilities(outputs[r]),
                         sequence.realCount(), heads));
             }
             return summaries;
+        }
+
+        /**
+         * One head of one sequence, from the batch's weights and logits (the head's {@code [L, L]} starts at
+         * {@code index}): what each key receives from the {@code shown} queries and the entropy of the real ones, with
+         * {@link HeadReading}'s own row loops in its order, so that the numbers are those of the single-review report.
+         */
+        private ReviewSummary.HeadSummary summariseHead(HeadRef head, FloatBuffer weights, FloatBuffer logits, int index,
+                                                        TokenSequence sequence, int[] shown) {
+            int length = row.length;
+            boolean[] real = sequence.real();
+            double[] received = new double[length];
+            double entropy = 0;
+            int realRows = 0;
+            for (int q : shown) {   // ascending, as HeadReading takes them; the real ones are among them
+                weights.get(index + q * length, row, 0, length);
+                if (real[q]) {   // both sums in one pass over the row
+                    logits.get(index + q * length, rowLogits, 0, length);
+                    entropy += AttentionEntropy.ofRow(row, rowLogits, 0, length, received);
+                    realRows++;
+                } else {
+                    HeadReading.addRow(received, row, 0);
+                }
+            }
+            HeadReading.meanOf(received, shown.length);
+            return ReviewSummary.HeadSummary.of(head, received, realRows == 0 ? Double.NaN : entropy / realRows,
+                    sequence, shown, options.top());
         }
     }
 

@@ -98,8 +98,15 @@ public final class HeadReading {
 
     /** The {@code n} shown keys with the largest mean weight received from the shown queries. */
     public List<KeyWeight> mostAttended(int n) {
-        double[] mean = received();
-        return top(k -> mean[k], n);
+        return mostAttended(received(), shown, sequence, n);
+    }
+
+    /**
+     * The {@code n} positions of {@code shown} with the largest {@code received} weight: {@link #mostAttended} for
+     * weights computed elsewhere (a corpus run's summaries).
+     */
+    static List<KeyWeight> mostAttended(double[] received, int[] shown, TokenSequence sequence, int n) {
+        return top(k -> received[k], shown, sequence, n);
     }
 
     /**
@@ -111,17 +118,30 @@ public final class HeadReading {
         if (received == null) {
             double[] sum = new double[length];
             for (int q : shown) {            // row by row: contiguous reads, the same order of terms per key
-                int row = q * length;
-                for (int k = 0; k < length; k++) {
-                    sum[k] += w[row + k];
-                }
+                addRow(sum, w, q * length);
             }
-            for (int k = 0; k < length; k++) {
-                sum[k] /= shown.length;
-            }
-            received = sum;
+            received = meanOf(sum, shown.length);
         }
         return received;
+    }
+
+    /**
+     * Adds one query row to the keys' running sums, {@code sum[k] += w[from + k]} for every key {@code k}: the loop
+     * behind {@link #received()}, shared with a corpus run's summaries (which read a row at a time), so that both
+     * add the same terms in the same order.
+     */
+    static void addRow(double[] sum, float[] w, int from) {
+        for (int k = 0; k < sum.length; k++) {
+            sum[k] += w[from + k];
+        }
+    }
+
+    /** {@code sum / rows}, in place: the running sums of {@link #addRow} over {@code rows} rows become means. */
+    static double[] meanOf(double[] sum, int rows) {
+        for (int k = 0; k < sum.length; k++) {
+            sum[k] /= rows;
+        }
+        return sum;
     }
 
     /**
@@ -153,11 +173,7 @@ public final class HeadReading {
 
     /** The {@code n} shown keys query {@code q} gives the most weight. */
     public List<KeyWeight> topKeys(int q, int n) {
-        return top(k -> weight(q, k), n);
-    }
-
-    private KeyWeight keyWeight(int position, double weight) {
-        return new KeyWeight(position, sequence.words()[position], weight, weight * length);
+        return top(k -> weight(q, k), shown, sequence, n);
     }
 
     /**
@@ -165,7 +181,7 @@ public final class HeadReading {
      * position first among equals. A selection, not a sort: only the {@code n} winners become {@link KeyWeight}s
      * (a corpus run asks this of every head of every review).
      */
-    private List<KeyWeight> top(IntToDoubleFunction weightOf, int n) {
+    private static List<KeyWeight> top(IntToDoubleFunction weightOf, int[] shown, TokenSequence sequence, int n) {
         int m = Math.min(n, shown.length);
         int[] best = new int[m];          // positions, best first
         double[] bestWeight = new double[m];
@@ -186,7 +202,7 @@ public final class HeadReading {
         }
         List<KeyWeight> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            out.add(keyWeight(best[i], bestWeight[i]));
+            out.add(new KeyWeight(best[i], sequence.words()[best[i]], bestWeight[i], bestWeight[i] * sequence.length()));
         }
         return List.copyOf(out);
     }

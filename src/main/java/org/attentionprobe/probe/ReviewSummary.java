@@ -41,15 +41,21 @@ public record ReviewSummary(int id, String origin, OptionalInt label, float[] pr
 
         /** Reads one head: its {@code k} most attended keys, its entropy and what every shown key receives. */
         public static HeadSummary of(HeadReading reading, TokenSequence sequence, int k) {
-            int[] shown = reading.shownPositions();
-            double[] all = reading.received();   // [L]
+            return of(reading.head(), reading.received(), reading.entropy(), sequence, reading.shownPositions(), k);
+        }
+
+        /**
+         * One head from its numbers: {@code received} {@code [L]} (the mean weight each key receives from the shown
+         * queries, {@link HeadReading#received()}) and the entropy; {@code shown} the positions summarised, ascending.
+         */
+        static HeadSummary of(HeadRef head, double[] received, double entropy, TokenSequence sequence, int[] shown, int k) {
             int[] ids = new int[shown.length];
-            double[] received = new double[shown.length];
+            double[] shownReceived = new double[shown.length];
             for (int i = 0; i < shown.length; i++) {
                 ids[i] = sequence.ids()[shown[i]];
-                received[i] = all[shown[i]];
+                shownReceived[i] = received[shown[i]];
             }
-            return new HeadSummary(reading.head(), reading.mostAttended(k), reading.entropy(), ids, received);
+            return new HeadSummary(head, HeadReading.mostAttended(received, shown, sequence, k), entropy, ids, shownReceived);
         }
     }
 
