@@ -49,25 +49,12 @@ public final class AttentionEntropy {
      * of zeros (a fully masked query) gives 0; a NaN weight gives NaN.
      */
     public static double ofRow(float[] w, float[] s, int from, int length) {
-        return ofRow(w, s, from, length, null);
-    }
-
-    /**
-     * As {@link #ofRow(float[], float[], int, int)}, and, when {@code received} is not null, adds each weight to its
-     * key's running sum on the way, {@code received[k - from] += w[k]}: a corpus run takes a row's entropy and its
-     * share of what each key receives in one pass over the row, with the same terms in the same order as
-     * {@link HeadReading#received()} adds them.
-     */
-    static double ofRow(float[] w, float[] s, int from, int length, double[] received) {
         double sum = 0;          // Σ a_k
         double dot = 0;          // Σ a_k s_k
         float top = -1f;         // the largest weight a_t
         int at = from;           // t
         for (int k = from; k < from + length; k++) {
             float a = w[k];
-            if (received != null) {   // the same for every k: the compiler makes two loops of this one
-                received[k - from] += a;
-            }
             sum += a;
             dot += a * (double) s[k];
             if (a > top) {

@@ -9,6 +9,7 @@ import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.graph.NativeBackend;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
@@ -145,7 +146,7 @@ public final class CorpusRun {
             pool.shutdown();
             awaitTermination(pool);
             synchronized (workers) {
-                workers.forEach(w -> w.runner.close());   // after the workers stopped: a runner is not closed under a run
+                workers.forEach(Worker::close);   // after the workers stopped: a runner is not closed under a run
                 workers.clear();
             }
         }
@@ -187,26 +188,21 @@ public final class CorpusRun {
         return w;
     }
 
-    private static int square(int length) {
-        return Math.multiplyExact(length, length);
-    }
-
-    /**
-     * One worker thread's runner and its buffers for one query row of a head's weights and logits, each {@code [L]}:
-     * a summary reads a head a row at a time, so that each row is read from the runner's arrays once and then stays in
-     * the core's first-level cache while both its sums take it.
-     */
+    /** One worker thread's runner, and what takes a summary's sums where the runner leaves the attention. */
     private final class Worker {
         private final ModelRunner runner;
-        private final int square;          // L * L, one head of one sequence
-        private final float[] row;         // [L] weights of one query
-        private final float[] rowLogits;   // [L] the softmax's input for that query
+        private final NativeHeadSums sums;
+        private final long square;   // L * L, one head of one sequence
 
         Worker(ModelRunner runner, int length) {
             this.runner = runner;
-            this.square = square(length);
-            this.row = new float[length];
-            this.rowLogits = new float[length];
+            this.sums = new NativeHeadSums(length);
+            this.square = (long) length * length;
+        }
+
+        void close() {
+            runner.close();
+            sums.close();
         }
 
         /** Runs sequences {@code [from, to)} of the corpus and summarises each; the attention stays in the runner. */
@@ -219,23 +215,28 @@ public final class CorpusRun {
                 ids[r] = sequences.get(r).ids();
             }
             ModelOutput out = runner.run(Nd4j.createFromArray(ids));
-            List<FloatBuffer> attention = new ArrayList<>();   // per block [B, H, L, L], c order
+            List<Floats> attention = new ArrayList<>();   // per block [B, H, L, L], c order
             for (INDArray a : out.attention()) {
-                attention.add(plainFloats(a).data().asNioFloat());
+                attention.add(Floats.of(a));
             }
-            List<FloatBuffer> logits = new ArrayList<>();      // likewise
+            List<Floats> logits = new ArrayList<>();      // likewise
             for (INDArray s : out.logits()) {
-                logits.add(plainFloats(s).data().asNioFloat());
+                logits.add(Floats.of(s));
             }
             float[][] outputs = out.probabilities().toFloatMatrix();   // [B, outputs], one copy for the batch
             List<ReviewSummary> summaries = new ArrayList<>(inputs.size());
             for (int r = 0; r < inputs.size(); r++) {
                 TokenSequence sequence = sequences.get(r);
                 List<ReviewSummary.HeadSummary> heads = new ArrayList<>(options.heads().size());
-                int[] shown = sequence.positions(options.keepPadding());   // the query rows a summary reads: shown ⊇ real
+                int[] shown = sequence.positions(options.keepPadding());   // the query rows whose weights count as received
+                sums.shownRows(shown);
                 for (HeadRef h : options.heads()) {
-                    int index = Math.toIntExact((r * out.attention(h.block()).size(1) + h.head()) * (long) square);
-                    heads.add(summariseHead(h, attention.get(h.block()), logits.get(h.block()), index, sequence, shown));
+                    long head = (r * out.attention(h.block()).size(1) + h.head()) * square;   // where the head's [L, L] starts
+                    Floats a = attention.get(h.block());
+                    Floats s = logits.get(h.block());
+                    double[] received = sums.received(a.pointer(), head);
+                    double entropy = sums.entropy(a.pointer(), a.buffer(), s.pointer(), s.buffer(), head, sequence.real());
+                    heads.add(ReviewSummary.HeadSummary.of(h, received, entropy, sequence, shown, options.top()));
                 }
                 ProbeInput input = inputs.get(r);
                 summaries.add(new ReviewSummary(corpus.id(from + r), input.origin(), input.label(), ModelOutput.classProbabilities(outputs[r]),
@@ -243,32 +244,13 @@ public final class CorpusRun {
             }
             return summaries;
         }
+    }
 
-        /**
-         * One head of one sequence, from the batch's weights and logits (the head's {@code [L, L]} starts at
-         * {@code index}): what each key receives from the {@code shown} queries and the entropy of the real ones, with
-         * {@link HeadReading}'s own row loops in its order, so that the numbers are those of the single-review report.
-         */
-        private ReviewSummary.HeadSummary summariseHead(HeadRef head, FloatBuffer weights, FloatBuffer logits, int index,
-                                                        TokenSequence sequence, int[] shown) {
-            int length = row.length;
-            boolean[] real = sequence.real();
-            double[] received = new double[length];
-            double entropy = 0;
-            int realRows = 0;
-            for (int q : shown) {   // ascending, as HeadReading takes them; the real ones are among them
-                weights.get(index + q * length, row, 0, length);
-                if (real[q]) {   // both sums in one pass over the row
-                    logits.get(index + q * length, rowLogits, 0, length);
-                    entropy += AttentionEntropy.ofRow(row, rowLogits, 0, length, received);
-                    realRows++;
-                } else {
-                    HeadReading.addRow(received, row, 0);
-                }
-            }
-            HeadReading.meanOf(received, shown.length);
-            return ReviewSummary.HeadSummary.of(head, received, realRows == 0 ? Double.NaN : entropy / realRows,
-                    sequence, shown, options.top());
+    /** One result array of a batch as OpenBLAS and Java read it: a pointer to move over it, and a buffer on it. */
+    private record Floats(FloatPointer pointer, FloatBuffer buffer) {
+        static Floats of(INDArray a) {
+            INDArray plain = plainFloats(a);
+            return new Floats(new FloatPointer(plain.data().addressPointer()), plain.data().asNioFloat());
         }
     }
 

@@ -118,30 +118,17 @@ public final class HeadReading {
         if (received == null) {
             double[] sum = new double[length];
             for (int q : shown) {            // row by row: contiguous reads, the same order of terms per key
-                addRow(sum, w, q * length);
+                int row = q * length;
+                for (int k = 0; k < length; k++) {
+                    sum[k] += w[row + k];
+                }
             }
-            received = meanOf(sum, shown.length);
+            for (int k = 0; k < length; k++) {
+                sum[k] /= shown.length;
+            }
+            received = sum;
         }
         return received;
-    }
-
-    /**
-     * Adds one query row to the keys' running sums, {@code sum[k] += w[from + k]} for every key {@code k}: the loop
-     * behind {@link #received()}, shared with a corpus run's summaries (which read a row at a time), so that both
-     * add the same terms in the same order.
-     */
-    static void addRow(double[] sum, float[] w, int from) {
-        for (int k = 0; k < sum.length; k++) {
-            sum[k] += w[from + k];
-        }
-    }
-
-    /** {@code sum / rows}, in place: the running sums of {@link #addRow} over {@code rows} rows become means. */
-    static double[] meanOf(double[] sum, int rows) {
-        for (int k = 0; k < sum.length; k++) {
-            sum[k] /= rows;
-        }
-        return sum;
     }
 
     /**
