@@ -148,7 +148,7 @@ public final class TransformerModel implements AutoCloseable {
 
     /**
      * A runner that also returns every block's attention logits ({@link ModelOutput#logits()}): what a corpus run's
-     * entropy needs ({@code AttentionEntropy.ofRow(weights, logits, ...)}: one logarithm per row, not per weight).
+     * entropy needs (one logarithm per row, not per weight: {@code AttentionEntropy}).
      * The softmax then cannot overwrite its input, so the runner holds one more {@code [B, H, L, L]} per block.
      */
     public ModelRunner newRunnerWithLogits() {

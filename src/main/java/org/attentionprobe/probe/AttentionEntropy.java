@@ -7,17 +7,19 @@ package org.attentionprobe.probe;
  * {@code H = −Σ_k a_k ln a_k} in nats, with {@code 0 ln 0 = 0}. It ranges from 0 (all attention on one key) to
  * {@code ln L} (uniform attention). A head's entropy for a sequence is the mean of H over its real-token query rows.
  *
- * <p>A corpus run takes {@code H·R·L} logarithms per review (R real tokens), as many as the model's own attention
- * weights, and {@link Math#log} made that cost as much as the model. {@link #ln} is the single-precision logarithm
- * of FreeBSD's {@code e_logf.c} (also musl's): branch-free, within 1 ulp of the float result, 2–3× faster here. The products and sums are taken in double.
+ * <p>A head takes {@code R·L} logarithms per review this way (R real tokens), as many as its attention weights, and
+ * {@link Math#log} made that cost as much as the model. {@link #ln} is the single-precision logarithm of FreeBSD's
+ * {@code e_logf.c} (also musl's): branch-free, within 1 ulp of the float result, 2–3× faster here. The products and
+ * sums are taken in double.
  *
  * <p>Given the row's logits as well (the softmax's input, {@code a = softmax(s)}), the entropy needs one logarithm
  * per row instead of one per weight: {@code ln a_k = s_k − c} for every key, with {@code c = logsumexp(s)}, so
  * <pre>
  * H = −Σ_k a_k ln a_k = c · Σ_k a_k − Σ_k a_k s_k,     c = s_t − ln a_t   for t = the row's largest weight
  * </pre>
- * {@link #ofRow(float[], float[], int, int)} takes that path: the corpus run's summaries, 10× cheaper; the two agree
- * to float rounding (tested on the models' own attention).
+ * {@link #ofRow(float[], float[], int, int)} takes that path, 10× cheaper; the two agree to float rounding (tested on
+ * the models' own attention). A corpus run takes the same sums with OpenBLAS where its runner left the attention
+ * ({@code NativeHeadSums}).
  */
 public final class AttentionEntropy {
     private static final float LN2_HI = 6.9313812256e-01f;

@@ -30,10 +30,11 @@ import java.util.function.IntConsumer;
  * Probes a whole corpus without holding its attention: batches go to {@code threads} workers, each with its
  * own {@link ModelRunner} and one op thread (data parallelism beats threads inside each op, README "Speed").
  * A worker turns its batch's attention {@code [B, H, L, L]} into one {@link ReviewSummary} per sequence before
- * the runner's next run overwrites it; the summaries reach the caller's thread in corpus order.
+ * the runner's next run overwrites it, reading the weights and logits where the runner left them
+ * ({@link NativeHeadSums}: OpenBLAS sums, no copies); the summaries reach the caller's thread in corpus order.
  *
- * <p>Memory: per worker one runner (its arrays for one batch, 0.8 MB per row for the keras.io model) and one
- * head's weights {@code [L, L]}; at most {@code 2 × threads} batches of summaries wait for the caller.
+ * <p>Memory: per worker one runner (its arrays for one batch, 0.8 MB per row for the keras.io model); at most
+ * {@code 2 × threads} batches of summaries wait for the caller.
  *
  * <pre>{@code
  * CorpusRun.Options options = CorpusRun.Options.defaults(HeadRef.select(model.summary(), null, null));

@@ -8,8 +8,9 @@ import java.util.OptionalInt;
 
 /**
  * What a corpus run keeps of one sequence once its attention is gone: the prediction, and per head the keys that
- * receive the most attention and the attention entropy. The same numbers as the single-review report
- * ({@link HeadReading#mostAttended}, {@link HeadReading#entropy}), from the same code.
+ * receive the most attention and the attention entropy: the single-review report's numbers
+ * ({@link HeadReading#mostAttended}, {@link HeadReading#entropy}); a corpus run takes their sums with OpenBLAS, equal
+ * to float rounding ({@link CorpusRun}).
  *
  * @param id            the review's index in the review files, or the row of a token file
  * @param origin        {@code review 12}, {@code row 3 of x.npy}
