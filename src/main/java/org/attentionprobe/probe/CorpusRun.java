@@ -7,9 +7,9 @@ import org.attentionprobe.ModelRunner;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.graph.NativeBackend;
+import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;

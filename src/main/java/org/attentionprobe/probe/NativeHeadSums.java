@@ -59,20 +59,21 @@ final class NativeHeadSums implements AutoCloseable {
      * {@code [L, L]} weights start at element {@code from} of {@code weights}; NaN for every key without shown rows.
      */
     double[] received(FloatPointer weights, long from) {
-        float beta = 0f;   // the first run of rows writes the sums, the others add to them
+        for (int k = 0; k < length; k++) {
+            sumsBuffer.put(k, 0f);   // not left to beta = 0, which some OpenBLAS builds multiply by (a NaN would stay)
+        }
         for (int i = 0; i < shownRuns.length; i += 2) {
             int first = shownRuns[i];
             int rows = shownRuns[i + 1] - first;
             weights.position(from + (long) first * length);
             shown.position(first);
             openblas_nolapack.cblas_sgemv(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans, rows, length,
-                    1f, weights, length, shown, 1, beta, sums, 1);
-            beta = 1f;
+                    1f, weights, length, shown, 1, 1f, sums, 1);   // adds this run's rows to the sums
         }
         shown.position(0);
         double[] received = new double[length];
         for (int k = 0; k < length; k++) {
-            received[k] = beta == 0f ? Double.NaN : sumsBuffer.get(k) / (double) shownCount;
+            received[k] = sumsBuffer.get(k) / (double) shownCount;   // 0 / 0 = NaN without shown rows, as HeadReading
         }
         return received;
     }

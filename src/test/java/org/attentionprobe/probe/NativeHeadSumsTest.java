@@ -130,13 +130,17 @@ class NativeHeadSumsTest {
             sums.shownRows(new int[0]);
             assertTrue(Double.isNaN(sums.entropy(weights, weightsBuffer, logits, logitsBuffer, 0, new boolean[L])),
                     "no real rows: NaN, as HeadReading");
+            assertTrue(Double.isNaN(sums.received(weights, 0)[3]), "no shown rows: NaN, as HeadReading");
             boolean[] real = new boolean[L];
             real[5] = true;
             assertEquals(Math.log(L), sums.entropy(weights, weightsBuffer, logits, logitsBuffer, 0, real), ATOL,
                     "uniform attention: ln L");
             weightsBuffer.put(5 * L + 7, Float.NaN);
             assertTrue(Double.isNaN(sums.entropy(weights, weightsBuffer, logits, logitsBuffer, 0, real)), "a NaN weight");
+            sums.shownRows(new int[]{5});
+            assertTrue(Double.isNaN(sums.received(weights, 0)[7]), "the NaN weight received");
             weightsBuffer.put(5 * L + 7, 1f / L);
+            assertEquals(1.0 / L, sums.received(weights, 0)[7], 1e-9, "an earlier NaN leaves no trace");
             weightsBuffer.put(5 * L, Float.NaN);
             assertTrue(Double.isNaN(sums.entropy(weights, weightsBuffer, logits, logitsBuffer, 0, real)), "a NaN weight first");
         }
