@@ -19,12 +19,13 @@ import java.util.Map;
  */
 public final class BatchRunner implements AutoCloseable {
     /**
-     * Rows per batch for corpus runs, chosen by measurement ({@code probe bench --sweep}, README "Speed"): for
-     * the keras.io model the CPU time per review is flat from 8 to 64 rows (within the noise) and grows at 128,
-     * when a batch's attention ({@code [B, H, L, L]}, 320 KB per review) no longer fits the caches; the runner's
-     * memory grows with the batch (0.8 MB per row), so the small end of the flat range.
+     * Rows per batch for corpus runs, chosen by measurement (docs/speed.md): for the keras.io model the model's own
+     * CPU time per review is flat from 8 to 64 rows (within the noise, {@code probe bench --sweep}) and grows at 128;
+     * a corpus run, which reads each review's attention again for its summary once the batch is done, is 5–10%
+     * faster at 4 or 8 rows than at 16, as the batch's attention ({@code [B, H, L, L]} and its logits, 640 KB per
+     * review) stays in the caches. The runner's memory grows with the batch (0.8 MB per row).
      */
-    public static final int DEFAULT_BATCH = 16;
+    public static final int DEFAULT_BATCH = 8;
     private static final int PLANS_KEPT = 3;
 
     private final ModelGraph graph;

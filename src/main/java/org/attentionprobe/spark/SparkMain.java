@@ -2,6 +2,7 @@ package org.attentionprobe.spark;
 
 import org.apache.spark.sql.SparkSession;
 import org.attentionprobe.errors.ProbeException;
+import org.attentionprobe.graph.BatchRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +34,7 @@ public final class SparkMain implements Callable<Integer> {
     String output;
     @Option(names = "--master", description = "Spark master when not set by spark-submit, e.g. local[2] (default: local[*])")
     String master;
-    @Option(names = "--batch", defaultValue = "16", description = "sequences per model run (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "" + BatchRunner.DEFAULT_BATCH, description = "sequences per model run (default: ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--top", defaultValue = "5", description = "keys per head in each row (default: ${DEFAULT-VALUE})")
     int top;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.attentionprobe.errors.InvalidInputException;
 import org.attentionprobe.TransformerModel;
+import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.io.Npy;
 import org.attentionprobe.probe.AttentionProbe;
 import org.attentionprobe.probe.Corpus;
@@ -71,7 +72,7 @@ class CorpusCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().startsWith("model.h5 — legacy HDF5"), r.out());
         assertTrue(r.out().contains("corpus   reviews 0..49 of " + Imdb.DIR + ": 50 sequences in "), r.out());
-        assertTrue(r.out().contains("(1 thread, batch 16)"), r.out());
+        assertTrue(r.out().contains("(1 thread, batch " + BatchRunner.DEFAULT_BATCH + ")"), r.out());
         assertTrue(r.out().contains("accuracy 0."), r.out());
         assertTrue(r.out().contains("block 0, head 1 — mean attention entropy"), r.out());
         assertTrue(r.out().contains("most confident errors"), r.out());

@@ -31,7 +31,7 @@ class CorpusReadmeExampleTest {
             AttentionProbe probe = AttentionProbe.of(model, data);
             List<HeadRef> heads = HeadRef.select(model.summary(), null, null);            // every head
             CorpusTally tally = CorpusTally.of(probe, heads);
-            CorpusRun.Options options = CorpusRun.Options.defaults(heads).withThreads(2);  // batch 16, top 5 keys
+            CorpusRun.Options options = CorpusRun.Options.defaults(heads).withThreads(2);  // batch 8, top 5 keys
             CorpusRun.run(model, probe, Corpus.reviews(data.reviews(), 0, 99), options, summary -> {
                 tally.add(summary);                            // in corpus order, on this thread
                 if (summary.id() == 0) {

@@ -36,7 +36,7 @@ class BatchRunnerTest {
      * wrong op would be off by far more.
      */
     static final double SAMEDIFF_ATOL = 1e-5;
-    static final int[] BATCHES = {1, 3, BatchRunner.DEFAULT_BATCH + 8};
+    static final int[] BATCHES = {1, 3, 24};   // one, a few, and more than the default batch (BatchRunner.DEFAULT_BATCH)
 
     @TestFactory
     Stream<DynamicNode> everyLayerMatchesKerasAndSameDiffAtEveryBatchSize() {
