@@ -8,7 +8,7 @@ import java.nio.FloatBuffer;
 /**
  * A corpus summary's sums over one head of one sequence, taken where the runner left the batch's attention (native
  * memory) by the OpenBLAS that nd4j already loaded, instead of Java loops over copies: Java 17 runs such loops one
- * float at a time, and they cost a third of the inference (docs/speed.md). Per head, with {@code A} its weights
+ * float at a time, and they took a third of the inference's time (docs/speed.md). Per head, with {@code A} its weights
  * {@code [L, L]} (rows = query) and {@code S} their logits (the softmax's input):
  * <ul>
  *   <li>what each key receives from the shown queries, {@code Aᵀ m} for the 0/1 vector {@code m} of shown rows: one
@@ -20,7 +20,7 @@ import java.nio.FloatBuffer;
  *       query) adds 0, as there.</li>
  * </ul>
  * Each sum reads the weights once, where they lie. The numbers equal {@link HeadReading}'s double sums to float
- * rounding (tested on the models' own attention).
+ * rounding ({@code NativeHeadSumsTest} on awkward rows, {@code CorpusRunTest} on the demo model's own attention).
  *
  * <p>One per worker thread. The calls take the batch's weights and logits as pointers of their own (views made for
  * the batch, {@code new FloatPointer(array.data().addressPointer())}) and move their positions; the arrays must stay
