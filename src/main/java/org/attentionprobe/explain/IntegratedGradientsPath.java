@@ -136,7 +136,7 @@ final class IntegratedGradientsPath {
             }
             System.arraycopy(tokens, 0, ids, b * tokens.length, tokens.length);
         }
-        INDArray offset = Nd4j.create(offsets, new long[]{batch, tokens.length, embedDim}, 'c');
+        INDArray offset = Matrices.floats(offsets, batch, tokens.length, embedDim);
         List<String> gradientsOf = new ArrayList<>(List.of(TapGradients.EMBEDDING));
         gradientsOf.addAll(attentionNames);
         TapGradients.Pass pass = gradients.runShared(Nd4j.createFromArray(ids).reshape(batch, tokens.length), offset,
