@@ -277,7 +277,7 @@ final class PlanCompiler {
             return out;
         }
         if ("permute".equals(fn.opName()) && outs.size() == 1 && fn instanceof DynamicCustomOp c
-                && c.iArgs().length == x.rank() && Set.of("matmul").containsAll(readers.getOrDefault(outs.get(0), Set.of("?")))) {
+                && c.iArgs().length == x.rank() && Set.of("matmul", "matmul_bp").containsAll(readers.getOrDefault(outs.get(0), Set.of("?")))) {
             int[] axes = new int[x.rank()];
             for (int i = 0; i < axes.length; i++) {
                 axes[i] = (int) c.iArgs()[i];
