@@ -246,8 +246,8 @@ final class PlanCompiler {
      * <ul>
      *   <li>a reshape of a c-contiguous array: same elements, another shape;</li>
      *   <li>an unstack: each output a strided slice of the input;</li>
-     *   <li>a permute read only by matrix products: they take strided operands as they are (BLAS leading
-     *       dimensions), which costs them less than a copy would.</li>
+     *   <li>a permute read only by matrix products and their gradients ({@code matmul}, {@code matmul_bp}): they take
+     *       strided operands as they are (BLAS leading dimensions), which costs them less than a copy would.</li>
      * </ul>
      */
     private static INDArray[] views(DifferentialFunction fn, INDArray[] in, List<String> outs, Map<String, Shape> shapes,
