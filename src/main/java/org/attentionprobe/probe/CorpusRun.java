@@ -247,11 +247,15 @@ public final class CorpusRun {
         }
     }
 
-    /** One result array of a batch as OpenBLAS and Java read it: a pointer to move over it, and a buffer on it. */
-    private record Floats(FloatPointer pointer, FloatBuffer buffer) {
+    /**
+     * One result array of a batch as OpenBLAS and Java read it: a pointer to move over it and a buffer on it, with
+     * the array they point into ({@code array}), which holds its native memory: a copy made here would otherwise be
+     * freed by the garbage collector while its pointer is read.
+     */
+    private record Floats(INDArray array, FloatPointer pointer, FloatBuffer buffer) {
         static Floats of(INDArray a) {
             INDArray plain = plainFloats(a);
-            return new Floats(new FloatPointer(plain.data().addressPointer()), plain.data().asNioFloat());
+            return new Floats(plain, new FloatPointer(plain.data().addressPointer()), plain.data().asNioFloat());
         }
     }
 
