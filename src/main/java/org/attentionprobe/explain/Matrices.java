@@ -120,7 +120,7 @@ final class Matrices {
         if (a.length() != values.length) {
             throw new IllegalArgumentException(values.length + " values for shape " + java.util.Arrays.toString(shape));
         }
-        a.data().asNioFloat().put(values);
+        a.data().asNioFloat().put(values);   // a, returned, stays reachable while the buffer writes its memory
         return a;
     }
 
@@ -134,6 +134,7 @@ final class Matrices {
         INDArray c = a.dup('c');
         float[] f = new float[Math.toIntExact(c.length())];
         c.data().asNioFloat().get(f);
+        java.lang.ref.Reference.reachabilityFence(c);   // the buffer does not hold c, whose memory it reads
         double[] out = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             out[i] = f[i];

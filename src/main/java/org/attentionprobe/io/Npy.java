@@ -243,6 +243,7 @@ public final class Npy {
         INDArray c = matrix.castTo(DataType.INT32).dup('c');
         int[] flat = new int[Math.multiplyExact(rows, cols)];
         c.data().asNioInt().get(flat);
+        java.lang.ref.Reference.reachabilityFence(c);   // the buffer does not hold c, whose memory it reads
         int[][] out = new int[rows][];
         for (int r = 0; r < rows; r++) {
             out[r] = java.util.Arrays.copyOfRange(flat, r * cols, (r + 1) * cols);
