@@ -8,9 +8,11 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A SameDiff gradient function (forward and backward ops, as {@code sd.createGradFunction()} made them) run on the
@@ -34,13 +36,12 @@ public final class GradientPlans implements AutoCloseable {
     private final Map<Long, Map<Key, Compiled>> byThread = new java.util.concurrent.ConcurrentHashMap<>(); // thread id → its plans
     private final Map<Integer, Map<String, PlanCompiler.Shape>> shapesByBatch = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private record Key(long batch, List<String> results, java.util.Set<String> zeros) {
+    private record Key(long batch, List<String> results, Set<String> zeros) {
     }
 
     /** A plan, the arrays of its per-pass inputs by variable name, and which of them hold zeros. */
-    private record Compiled(ExecutionPlan plan, Map<String, INDArray> inputs, java.util.Set<String> zeroed) {
+    private record Compiled(ExecutionPlan plan, Map<String, INDArray> inputs, Set<String> zeroed) {
     }
-
 
     /**
      * @param gradients the gradient function, {@code sd.getFunction("grad")} after {@code sd.createGradFunction()}
@@ -82,7 +83,7 @@ public final class GradientPlans implements AutoCloseable {
         Map<String, long[]> shapes = new HashMap<>();
         inputs.forEach((name, value) -> shapes.put(name, value.shape()));
         shapes.putAll(zeros);
-        Compiled compiled = compiled(tokenIds.size(0), shapes, List.copyOf(results), java.util.Set.copyOf(zeros.keySet()));
+        Compiled compiled = compiled(tokenIds.size(0), shapes, List.copyOf(results), Set.copyOf(zeros.keySet()));
         for (Map.Entry<String, INDArray> in : inputs.entrySet()) {
             compiled.zeroed().remove(in.getKey());
             compiled.inputs().get(in.getKey()).assign(in.getValue());
@@ -95,7 +96,7 @@ public final class GradientPlans implements AutoCloseable {
         return compiled.plan().run(tokenIds);
     }
 
-    private Compiled compiled(long batch, Map<String, long[]> inputs, List<String> results, java.util.Set<String> zeros) {
+    private Compiled compiled(long batch, Map<String, long[]> inputs, List<String> results, Set<String> zeros) {
         Map<Key, Compiled> plans = byThread.computeIfAbsent(Thread.currentThread().getId(), t -> new LinkedHashMap<>(8, 0.75f, true));
         Key key = new Key(batch, results, zeros);
         Compiled compiled = plans.get(key);
@@ -115,7 +116,7 @@ public final class GradientPlans implements AutoCloseable {
      * variables alike). The shapes at this batch size are inferred once, by the first compile, for every op, and
      * shared by every later compile on any thread and for any results: only that first inference runs SameDiff.
      */
-    private Compiled compile(int batch, Map<String, long[]> inputs, List<String> results, java.util.Set<String> zeros) {
+    private Compiled compile(int batch, Map<String, long[]> inputs, List<String> results, Set<String> zeros) {
         Map<String, INDArray> own = new HashMap<>();
         for (Map.Entry<String, long[]> in : inputs.entrySet()) {
             own.put(in.getKey(), Nd4j.create(gradients.getVariable(in.getKey()).dataType(), in.getValue()));
@@ -125,7 +126,7 @@ public final class GradientPlans implements AutoCloseable {
         for (String name : results) {
             outputs.put(name, name);
         }
-        java.util.Set<String> zeroed = new java.util.HashSet<>(own.keySet());   // Nd4j.create clears
+        Set<String> zeroed = new HashSet<>(own.keySet());   // Nd4j.create clears
         return new Compiled(ExecutionPlan.compile(gradients, tokenName, batch, length, outputs, own, shapes, zeros), own, zeroed);
     }
 
