@@ -1,6 +1,7 @@
 package org.attentionprobe.data;
 
 import org.attentionprobe.errors.InvalidInputException;
+import org.attentionprobe.io.NativeArrays;
 import org.attentionprobe.io.Npy;
 import org.attentionprobe.keras.FilePreflight;
 import org.attentionprobe.io.Shapes;
@@ -37,7 +38,7 @@ public final class ReviewSet {
         if (!Files.exists(reviewsFile)) {
             throw new InvalidInputException("no reviews.npy in " + dir + "; expected the reviews python-export/export_reviews.py writes");
         }
-        int[][] reviews = Npy.intRows(readInts(reviewsFile, 2));
+        int[][] reviews = NativeArrays.intRows(readInts(reviewsFile, 2));
         int n = reviews.length;
         int[] labels = readOptionalVector(dir.resolve("labels.npy"), n);
         int[] lengths = readOptionalVector(dir.resolve("lengths.npy"), n);

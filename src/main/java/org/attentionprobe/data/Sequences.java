@@ -2,6 +2,7 @@ package org.attentionprobe.data;
 
 import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.InvalidInputException;
+import org.attentionprobe.io.NativeArrays;
 import org.attentionprobe.io.Npy;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -73,6 +74,6 @@ public final class Sequences {
                 throw new InvalidInputException(name + " holds token ids outside the int32 range (" + (long) min + " .. " + (long) max + ")");
             }
         }
-        return Npy.intRows(a);
+        return NativeArrays.intRows(a);
     }
 }

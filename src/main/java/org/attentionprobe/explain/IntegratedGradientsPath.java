@@ -2,6 +2,7 @@ package org.attentionprobe.explain;
 
 import org.attentionprobe.errors.TaskFailures;
 import org.attentionprobe.graph.NativeBackend;
+import org.attentionprobe.io.NativeArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -136,7 +137,7 @@ final class IntegratedGradientsPath {
             }
             System.arraycopy(tokens, 0, ids, b * tokens.length, tokens.length);
         }
-        INDArray offset = Matrices.floats(offsets, batch, tokens.length, embedDim);
+        INDArray offset = NativeArrays.floats(offsets, batch, tokens.length, embedDim);
         List<String> gradientsOf = new ArrayList<>(List.of(TapGradients.EMBEDDING));
         gradientsOf.addAll(attentionNames);
         TapGradients.Pass pass = gradients.runShared(Nd4j.createFromArray(ids).reshape(batch, tokens.length), offset,

@@ -2,7 +2,6 @@ package org.attentionprobe.explain;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** Small dense {@code double[rows][cols]} matrix arithmetic, in double precision, for the attribution recurrences. */
 final class Matrices {
@@ -109,19 +108,6 @@ final class Matrices {
             }
         }
         return out;
-    }
-
-    /**
-     * A float array of {@code shape} holding {@code values} in row-major order, written with one bulk copy into native
-     * memory: {@code Nd4j.create(float[], ...)} puts them one element at a time.
-     */
-    static INDArray floats(float[] values, long... shape) {
-        INDArray a = Nd4j.create(DataType.FLOAT, shape, 'c');
-        if (a.length() != values.length) {
-            throw new IllegalArgumentException(values.length + " values for shape " + java.util.Arrays.toString(shape));
-        }
-        a.data().asNioFloat().put(values);   // a, returned, stays reachable while the buffer writes its memory
-        return a;
     }
 
     /** Row-major values of any array, in double. */

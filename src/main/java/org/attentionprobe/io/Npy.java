@@ -173,12 +173,12 @@ public final class Npy {
                     for (int i = 0; i < count; i++) {
                         v[i] = halfToFloat(buf.getShort());
                     }
-                    yield Nd4j.create(v, shape, 'c');
+                    yield NativeArrays.floats(v, shape);
                 }
                 case F4 -> {
                     float[] v = new float[count];
                     buf.asFloatBuffer().get(v);
-                    yield Nd4j.create(v, shape, 'c');
+                    yield NativeArrays.floats(v, shape);
                 }
                 case F8 -> {
                     double[] v = new double[count];
@@ -228,27 +228,6 @@ public final class Npy {
             return sign == 0 ? value : -value;
         }
         return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
-    }
-
-    /**
-     * A matrix of integers as {@code int[rows][cols]} (values cast to int32), with one bulk copy out of native memory:
-     * {@code INDArray.toIntMatrix} reads element by element (25,000 rows of 200 ids took a noticeable part of a run).
-     */
-    public static int[][] intRows(INDArray matrix) {
-        if (matrix.rank() != 2) {
-            throw new IllegalArgumentException("expected a matrix, got shape " + Shapes.format(matrix.shape()));
-        }
-        int rows = Math.toIntExact(matrix.size(0));
-        int cols = Math.toIntExact(matrix.size(1));
-        INDArray c = matrix.castTo(DataType.INT32).dup('c');
-        int[] flat = new int[Math.multiplyExact(rows, cols)];
-        c.data().asNioInt().get(flat);
-        java.lang.ref.Reference.reachabilityFence(c);   // the buffer does not hold c, whose memory it reads
-        int[][] out = new int[rows][];
-        for (int r = 0; r < rows; r++) {
-            out[r] = java.util.Arrays.copyOfRange(flat, r * cols, (r + 1) * cols);
-        }
-        return out;
     }
 
     /** Writes a float32, float64, int32 or int64 array as {@code .npy} (version 1.0, little-endian, C order). */

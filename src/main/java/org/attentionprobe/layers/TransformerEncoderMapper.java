@@ -132,6 +132,6 @@ public final class TransformerEncoderMapper implements LayerMapper {
     }
 
     private static INDArray toArray(org.attentionprobe.keras.Weight w) {
-        return w == null ? null : org.nd4j.linalg.factory.Nd4j.create(w.values(), w.shape(), 'c');
+        return w == null ? null : org.attentionprobe.io.NativeArrays.floats(w.values(), w.shape());
     }
 }

@@ -1,10 +1,10 @@
 package org.attentionprobe.layers;
 
 import org.attentionprobe.errors.BrokenModelException;
+import org.attentionprobe.io.NativeArrays;
 import org.attentionprobe.io.Shapes;
 import org.attentionprobe.keras.Weight;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
 import java.util.stream.Collectors;
@@ -42,7 +42,7 @@ public final class WeightCursor {
     /** The next weight as an array of its own shape. */
     public INDArray next(String role, long... expected) {
         Weight w = nextWeight(role, expected);
-        return Nd4j.create(w.values(), w.shape(), 'c');
+        return NativeArrays.floats(w.values(), w.shape());
     }
 
     /** The weight {@code offset} places ahead without taking it, or null. */

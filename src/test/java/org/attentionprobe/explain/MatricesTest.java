@@ -8,8 +8,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The attribution arithmetic's shortcuts give exactly what the general path gives. */
 class MatricesTest {
@@ -20,21 +18,6 @@ class MatricesTest {
                 org.nd4j.linalg.indexing.NDArrayIndex.point(1), org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3)))) {
             assertArrayEquals(view.castTo(DataType.DOUBLE).dup('c').data().asDouble(), Matrices.flat(view), 0.0, view.shapeInfoToString());
         }
-    }
-
-    @Test
-    void floatsWritesValuesRowMajorAsNd4jCreateDoes() {
-        float[] values = new float[24];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = i * 0.25f - 3;
-        }
-        INDArray bulk = Matrices.floats(values, 2, 3, 4);
-        INDArray each = Nd4j.create(values, new long[]{2, 3, 4}, 'c');
-        assertArrayEquals(each.shape(), bulk.shape());
-        assertArrayEquals(each.data().asFloat(), bulk.data().asFloat(), 0f);
-        assertEquals(-3 + 0.25f * (1 * 12 + 2 * 4 + 3), bulk.getFloat(1, 2, 3), 0f);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Matrices.floats(values, 5, 5));
-        assertEquals("24 values for shape [5, 5]", e.getMessage());
     }
 
     @Test
