@@ -43,7 +43,7 @@ final class ExecutionPlan implements AutoCloseable {
     private final long bytes;
 
     /** One step of a run. */
-    sealed interface Step permits OpStep, GatherRows {
+    sealed interface Step permits OpStep, GatherRows, BlasProduct {
         void exec(OpExecutioner executioner);
 
         /** The op's name and kind with its output shapes (for profiles). */

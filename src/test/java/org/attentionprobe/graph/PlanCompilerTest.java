@@ -1,0 +1,68 @@
+package org.attentionprobe.graph;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.attentionprobe.testing.Arrays2.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The plan's own rules on a small graph, against {@code sd.output}: reductions over one axis as products with a row of
+ * ones, and a matrix product written straight into the permute that reads it. The models' tests run these rules too
+ * ({@code BatchRunnerTest}); this one covers every axis and checks that each rule took effect.
+ */
+class PlanCompilerTest {
+    private static final int LENGTH = 12;
+
+    @Test
+    void reductionsAndPermutedProductsEqualSameDiff() {
+        SameDiff sd = SameDiff.create();
+        SDVariable tokens = sd.placeHolder("tokens", DataType.INT32, -1, LENGTH);
+        SDVariable x = sd.math.sin(sd.castTo(tokens, DataType.FLOAT).mul(0.37));                  // [B, 12]
+        SDVariable x3 = sd.reshape(x, -1, 3, 4);                                                   // [B, 3, 4]
+        Map<String, String> outputs = new LinkedHashMap<>();
+        outputs.put("mean over the middle axis", sd.mean(x3, 1).name());
+        outputs.put("mean over the last axis", sd.mean(x3, 2).name());
+        outputs.put("sum over the first axis", sd.sum(x3, 0).name());
+        outputs.put("sum over the middle axis, dimensions kept", sd.sum(x3, true, 1).name());
+        SDVariable y = sd.reshape(sd.math.cos(x), -1, 4, 3);                                       // [B, 4, 3]
+        SDVariable x4 = sd.reshape(x, -1, 2, 3, 2);                                                // [B, 2, 3, 2]
+        SDVariable y4 = sd.reshape(sd.math.cos(x), -1, 2, 2, 3);                                   // [B, 2, 2, 3]
+        // as the attention's A · V into [B, L, H, dv]: written through the inverse permutation
+        outputs.put("product read by a permute", sd.permute(sd.mmul(x4, y4), 0, 2, 1, 3).name());  // [B, 3, 2, 3]
+        // a transpose of the matrix itself has no unit stride along its rows: the permute runs
+        outputs.put("product read by a transpose", sd.permute(sd.mmul(x3, y), 0, 2, 1).name());   // [B, 3, 3]
+        SDVariable read = sd.mmul(y, x3);                                                          // [B, 4, 4]
+        outputs.put("product read by a permute and more", read.name());
+        outputs.put("its permute", sd.permute(read, 0, 2, 1).name());
+
+        for (int batch : new int[]{1, 3}) {
+            INDArray ids = Nd4j.create(DataType.INT32, batch, LENGTH);
+            for (int i = 0; i < ids.length(); i++) {
+                ids.putScalar(i, (i * 7) % 23);
+            }
+            try (ExecutionPlan plan = ExecutionPlan.compile(sd, "tokens", batch, LENGTH, outputs, Map.of())) {
+                Map<String, INDArray> fast = plan.run(ids);
+                Map<String, INDArray> reference = sd.output(Map.of("tokens", ids), List.copyOf(outputs.values()).toArray(new String[0]));
+                for (Map.Entry<String, String> out : outputs.entrySet()) {
+                    INDArray expected = reference.get(out.getValue());
+                    assertClose(expected, fast.get(out.getKey()), 1e-6, out.getKey() + " at batch " + batch);
+                }
+                List<String> steps = plan.describe();
+                assertEquals(4, steps.stream().filter(s -> s.startsWith("reduce_") && s.contains("(OpenBLAS)")).count(), steps.toString());
+                assertEquals(2, steps.stream().filter(s -> s.startsWith("permute")).count(),
+                        "one of three permutes written by its product: " + steps);
+                assertTrue(steps.stream().anyMatch(s -> s.startsWith("matmul (OpenBLAS)")), steps.toString());
+            }
+        }
+    }
+}
