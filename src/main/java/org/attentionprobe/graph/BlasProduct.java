@@ -105,7 +105,8 @@ final class BlasProduct implements ExecutionPlan.Step {
             return null;
         }
         long[] batchShape = Arrays.copyOf(z.shape(), r - 2);
-        if (!Arrays.equals(batchShape, Arrays.copyOf(x.shape(), r - 2)) || !Arrays.equals(batchShape, Arrays.copyOf(y.shape(), r - 2))) {
+        if (!Arrays.equals(batchShape, Arrays.copyOf(x.shape(), r - 2))
+                || !Arrays.equals(batchShape, Arrays.copyOf(y.shape(), r - 2))) {
             return null;
         }
         long m = z.size(r - 2);
@@ -115,8 +116,10 @@ final class BlasProduct implements ExecutionPlan.Step {
                 || (transY ? y.size(r - 2) : y.size(r - 1)) != n || Math.max(m, Math.max(n, k)) > Integer.MAX_VALUE) {
             return null;
         }
-        Layout a = transX ? Layout.of(m, k, x.stride(r - 1), x.stride(r - 2)) : Layout.of(m, k, x.stride(r - 2), x.stride(r - 1));
-        Layout b = transY ? Layout.of(k, n, y.stride(r - 1), y.stride(r - 2)) : Layout.of(k, n, y.stride(r - 2), y.stride(r - 1));
+        Layout a = transX ? Layout.of(m, k, x.stride(r - 1), x.stride(r - 2))
+                : Layout.of(m, k, x.stride(r - 2), x.stride(r - 1));
+        Layout b = transY ? Layout.of(k, n, y.stride(r - 1), y.stride(r - 2))
+                : Layout.of(k, n, y.stride(r - 2), y.stride(r - 1));
         Layout c = Layout.of(m, n, z.stride(r - 2), z.stride(r - 1));
         if (a == null || b == null || c == null || c.trans() != NO_TRANS) {
             return null;
@@ -143,12 +146,14 @@ final class BlasProduct implements ExecutionPlan.Step {
             pa.position(offsets[i]);
             pb.position(offsets[i + 1]);
             pc.position(offsets[i + 2]);
-            if (n == 1) {            // z = op(x) · (column of op(y))
-                openblas_nolapack.cblas_sgemv(ROW_MAJOR, a.trans(), a.trans() == NO_TRANS ? m : k, a.trans() == NO_TRANS ? k : m,
+            if (n == 1) {            // z = op(x) · (column of op(y)); x stored M × K, or K × M transposed
+                boolean plain = a.trans() == NO_TRANS;
+                openblas_nolapack.cblas_sgemv(ROW_MAJOR, a.trans(), plain ? m : k, plain ? k : m,
                         alpha, pa, a.ld(), pb, b.down(), 0f, pc, c.down());
-            } else if (m == 1) {     // zᵀ = op(y)ᵀ · (row of op(x))ᵀ
-                openblas_nolapack.cblas_sgemv(ROW_MAJOR, b.trans() == NO_TRANS ? TRANS : NO_TRANS,
-                        b.trans() == NO_TRANS ? k : n, b.trans() == NO_TRANS ? n : k, alpha, pb, b.ld(), pa, a.across(), 0f, pc, c.across());
+            } else if (m == 1) {     // zᵀ = op(y)ᵀ · (row of op(x))ᵀ; y stored K × N, or N × K transposed
+                boolean plain = b.trans() == NO_TRANS;
+                openblas_nolapack.cblas_sgemv(ROW_MAJOR, plain ? TRANS : NO_TRANS, plain ? k : n, plain ? n : k,
+                        alpha, pb, b.ld(), pa, a.across(), 0f, pc, c.across());
             } else {
                 openblas_nolapack.cblas_sgemm(ROW_MAJOR, a.trans(), b.trans(), m, n, k, alpha, pa, a.ld(), pb, b.ld(), 0f, pc, c.ld());
             }

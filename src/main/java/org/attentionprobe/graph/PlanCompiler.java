@@ -32,10 +32,13 @@ import java.util.Set;
  *   <li><b>shape</b>: one {@code sd.output} call for every intermediate gives each output's shape and type;</li>
  *   <li><b>lifetimes</b>: the index of the last op reading each variable (results live forever);</li>
  *   <li><b>lay out</b>: each op gets its input arrays and output arrays. A reshape, an unstack, or a permute
- *       feeding matrix products becomes views of its input and runs no op at all; a softmax whose input dies with it writes in place; every other output
- *       takes a buffer from a pool that gets back the buffers of variables nobody reads any more, so
- *       intermediates of the same size share memory (a static workspace).</li>
+ *       feeding matrix products becomes views of its input and runs no op at all; a softmax whose input dies with it
+ *       writes in place; every other output takes a buffer from a pool that gets back the buffers of variables nobody
+ *       reads any more, so intermediates of the same size share memory (a static workspace).</li>
  * </ol>
+ * Some ops become steps of the plan's own instead of libnd4j's: an embedding lookup as row copies
+ * ({@link ExecutionPlan.GatherRows}); matrix products, sums and means over one axis as direct OpenBLAS calls
+ * ({@link BlasProduct}, where measured faster); a product read only by a permute writes the permute's result itself.
  */
 final class PlanCompiler {
     private static final int FOREVER = Integer.MAX_VALUE;
@@ -352,7 +355,9 @@ final class PlanCompiler {
         }
         boolean[] read = {lastUse.containsKey(outs.get(0)), lastUse.containsKey(outs.get(1))};
         if (read[0] == read[1]) {
-            return null;   // both read: libnd4j's matmul_bp is as fast as the two products (Aᵀ · ∂L/∂z is the slow one)
+            // both read: libnd4j's matmul_bp is as fast as the two products (Aᵀ · ∂L/∂z is the slow one), and as
+            // direct OpenBLAS calls (BlasProduct) slower: 9.8 against 8.6 ms for attention's A · v at 26 path points
+            return null;
         }
         INDArray x = in[0];
         INDArray y = in[1];
@@ -377,7 +382,8 @@ final class PlanCompiler {
             INDArray out = allocate(outs.get(o), shape.type(), shape.shape(), lastUse.get(outs.get(o)));
             INDArray[] operands = o == 0 ? new INDArray[]{eps, y} : new INDArray[]{x, eps};
             long[] transposes = o == 0 ? new long[]{0, 1, 0} : new long[]{1, 0, 0};
-            BlasProduct product = prefersBlas(out) ? BlasProduct.of("matmul", operands[0], operands[1], out, transposes[0] != 0, transposes[1] != 0, 1.0) : null;
+            BlasProduct product = prefersBlas(out)
+                    ? BlasProduct.of("matmul", operands[0], operands[1], out, transposes[0] != 0, transposes[1] != 0, 1.0) : null;
             if (product != null) {
                 steps.add(product);
                 continue;
