@@ -15,9 +15,10 @@ import java.util.Arrays;
  * view (the per-head slices of a fused query/key/value product, a permuted output) is read or written in place.
  *
  * <p>It is what a {@code matmul} op computes, without libnd4j's work around the call: for the keras.io model the
- * attention's two products take 10% less time (41 against 46 µs per head and review, measured) and the layer norms'
- * {@code [N, E] · [E, 1]} means a tenth (libnd4j runs them through {@code sgemm} with one column). {@link PlanCompiler}
- * uses it wherever {@link #of} accepts the operands, and the op otherwise.
+ * attention's two products take the same time or up to 10% less, the layer norms' {@code [N, E] · [E, 1]} means a sixth
+ * (libnd4j runs them through {@code sgemm} with one column), and it can write a strided result (a permute's). {@link
+ * PlanCompiler} uses it where that measured faster ({@code PlanCompiler.prefersBlas}) and {@link #of} accepts the
+ * operands, and the op otherwise.
  *
  * <p>The arrays must stay where they are for the plan's life (the plan holds them).
  */

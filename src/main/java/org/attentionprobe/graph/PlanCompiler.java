@@ -644,11 +644,11 @@ final class PlanCompiler {
     }
 
     /**
-     * Whether a product into {@code z} runs faster as direct OpenBLAS calls than as libnd4j's op, measured on the keras.io
-     * model (batch 8): yes for batched products (the attention's {@code [B, H, L, L]} ones: 10% less), for a single result
-     * row or column (a layer norm's {@code [N, E] · [E, 1]} means: a seventh) and for small results, where libnd4j does
-     * not use oneDNN; no for a large plain matrix product, where oneDNN's kernel beats OpenBLAS's ({@code [1600, 32] · [32, 192]}:
-     * 0.22 against 0.30 ms).
+     * Whether a product into {@code z} runs as direct OpenBLAS calls rather than as libnd4j's op, measured on the keras.io
+     * model (batch 8): yes for batched products (the attention's: level or up to 10% less, and only the direct calls
+     * write a strided result), for a single result row or column (a layer norm's {@code [N, E] · [E, 1]} means: a sixth
+     * of the time) and for small results, where libnd4j does not use oneDNN; no for a large plain matrix product, where
+     * oneDNN's kernel beats OpenBLAS's ({@code [1600, 32] · [32, 192]}: 0.22 against 0.30 ms).
      */
     private static boolean prefersBlas(INDArray z) {
         return z.rank() > 2 || z.size(-1) == 1 || z.size(-2) == 1 || z.length() < SMALL_OP;
