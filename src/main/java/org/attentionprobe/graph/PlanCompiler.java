@@ -638,9 +638,9 @@ final class PlanCompiler {
         return product;
     }
 
-    /** A c-ordered array's buffer seen with another shape of the same length, in c order. */
+    /** A c-ordered array's elements seen with another shape of the same length, in c order (as a reshape's view). */
     private static INDArray view(INDArray a, long... shape) {
-        return Nd4j.create(a.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c', a.dataType());
+        return Nd4j.create(a.data(), shape, Nd4j.getStrides(shape, 'c'), a.offset(), 'c', a.dataType());
     }
 
     /**
