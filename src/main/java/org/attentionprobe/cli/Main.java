@@ -1,8 +1,8 @@
 package org.attentionprobe.cli;
 
 import org.attentionprobe.errors.InvalidInputException;
-import org.attentionprobe.explain.Attributions;
 import org.attentionprobe.errors.ProbeException;
+import org.attentionprobe.explain.Attributions;
 import org.attentionprobe.graph.NativeBackend;
 import org.attentionprobe.isolation.CleanReads;
 import org.attentionprobe.keras.Hdf5File;

@@ -12,7 +12,8 @@ import java.nio.FloatBuffer;
  * {@code [L, L]} (rows = query) and {@code S} their logits (the softmax's input):
  * <ul>
  *   <li>what each key receives from the shown queries, {@code Aᵀ m} for the 0/1 vector {@code m} of shown rows: one
- *       {@code sgemv} per run of consecutive shown rows (one for real tokens padded in front), summed in float;</li>
+ *       {@code sgemv} with a vector of ones per run of consecutive shown rows (one for real tokens padded in front),
+ *       summed in float;</li>
  *   <li>the entropy of the real query rows, {@code H_q = −Σ_k a_qk ln a_qk = c_q − Σ_k a_qk s_qk} with
  *       {@code c_q = logsumexp(s_q)}: {@link AttentionEntropy#ofRow(float[], float[], int, int)} for a row whose
  *       weights sum to 1, as a softmax's do. The products {@code Σ a·s} of each run of consecutive real rows are one
@@ -28,7 +29,7 @@ import java.nio.FloatBuffer;
  */
 final class NativeHeadSums implements AutoCloseable {
     private final int length;              // L
-    private final FloatPointer shown;      // [L] 1 for the current sequence's shown query rows, else 0
+    private final FloatPointer ones;       // [L] all 1: each run of shown rows is summed as (its rows)ᵀ · 1
     private final FloatPointer sums;       // [L] the result of the last sgemv
     private final FloatBuffer sumsBuffer;  // the same memory, read from Java
     private int shownCount;
@@ -36,20 +37,17 @@ final class NativeHeadSums implements AutoCloseable {
 
     NativeHeadSums(int length) {
         this.length = length;
-        this.shown = new FloatPointer(length);
+        this.ones = new FloatPointer(length);
+        FloatBuffer o = ones.asBuffer();
+        for (int k = 0; k < length; k++) {
+            o.put(k, 1f);
+        }
         this.sums = new FloatPointer(length);
         this.sumsBuffer = sums.asBuffer();
     }
 
     /** Sets the query rows whose weights count as received ({@code rows}, ascending) for the calls that follow. */
     void shownRows(int[] rows) {
-        FloatBuffer m = shown.asBuffer();
-        for (int k = 0; k < length; k++) {
-            m.put(k, 0f);
-        }
-        for (int q : rows) {
-            m.put(q, 1f);
-        }
         shownCount = rows.length;
         shownRuns = runs(rows);
     }
@@ -66,11 +64,9 @@ final class NativeHeadSums implements AutoCloseable {
             int first = shownRuns[i];
             int rows = shownRuns[i + 1] - first;
             weights.position(from + (long) first * length);
-            shown.position(first);
             openblas_nolapack.cblas_sgemv(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans, rows, length,
-                    1f, weights, length, shown, 1, 1f, sums, 1);   // adds this run's rows to the sums
+                    1f, weights, length, ones, 1, 1f, sums, 1);   // adds this run's rows to the sums
         }
-        shown.position(0);
         double[] received = new double[length];
         for (int k = 0; k < length; k++) {
             received[k] = sumsBuffer.get(k) / (double) shownCount;   // 0 / 0 = NaN without shown rows, as HeadReading
@@ -143,7 +139,7 @@ final class NativeHeadSums implements AutoCloseable {
 
     @Override
     public void close() {
-        shown.close();
+        ones.close();
         sums.close();
     }
 }
