@@ -1,6 +1,7 @@
 package org.attentionprobe.graph;
 
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,6 +72,7 @@ final class BlasProduct implements ExecutionPlan.Step {
     private final FloatPointer pa;
     private final FloatPointer pb;
     private final FloatPointer pc;
+    private final long zeroed;    // > 0: z's elements fill this many contiguous floats, zeroed once and accumulated into
 
     private BlasProduct(String label, INDArray x, INDArray y, INDArray z, int m, int n, int k, float alpha, Layout a, Layout b, Layout c,
                         long[] offsets) {
@@ -89,6 +91,22 @@ final class BlasProduct implements ExecutionPlan.Step {
         this.pa = new FloatPointer(x.data().addressPointer());   // the array's first element (views included)
         this.pb = new FloatPointer(y.data().addressPointer());
         this.pc = new FloatPointer(z.data().addressPointer());
+        this.zeroed = m > 1 && n > 1 && fillsItsSpan(z) ? z.length() : 0;
+    }
+
+    /**
+     * Whether the array's elements are exactly the floats from its first one on, in some order: a contiguous array,
+     * or a permuted view of one ({@link PlanCompiler}'s products into permutes write such views).
+     */
+    private static boolean fillsItsSpan(INDArray z) {
+        long last = 0;
+        for (int d = 0; d < z.rank(); d++) {
+            if (z.stride(d) < 0) {
+                return false;
+            }
+            last += (z.size(d) - 1) * z.stride(d);
+        }
+        return last + 1 == z.length();
     }
 
     /**
@@ -141,8 +159,20 @@ final class BlasProduct implements ExecutionPlan.Step {
         return new BlasProduct(label, x, y, z, (int) m, (int) n, (int) k, (float) alpha, a, b, c, offsets);
     }
 
+    /**
+     * Where {@code sgemm} writes a result that fills its span, the span is zeroed in one {@code memset} and the calls
+     * add to it ({@code beta = 1}): OpenBLAS clears its output for {@code beta = 0} in a pass of its own that costs a
+     * quarter of the attention scores' product (200 × 200 × 32: 41 against 30 µs). Adding the products to zeros gives
+     * the same floats.
+     */
     @Override
     public void exec(OpExecutioner executioner) {
+        float beta = 0f;
+        if (zeroed > 0) {
+            pc.position(0);
+            Pointer.memset(pc, 0, zeroed * Float.BYTES);
+            beta = 1f;
+        }
         for (int i = 0; i < offsets.length; i += 3) {
             pa.position(offsets[i]);
             pb.position(offsets[i + 1]);
@@ -156,7 +186,7 @@ final class BlasProduct implements ExecutionPlan.Step {
                 openblas_nolapack.cblas_sgemv(ROW_MAJOR, plain ? TRANS : NO_TRANS, plain ? k : n, plain ? n : k,
                         alpha, pb, b.ld(), pa, a.across(), 0f, pc, c.across());
             } else {
-                openblas_nolapack.cblas_sgemm(ROW_MAJOR, a.trans(), b.trans(), m, n, k, alpha, pa, a.ld(), pb, b.ld(), 0f, pc, c.ld());
+                openblas_nolapack.cblas_sgemm(ROW_MAJOR, a.trans(), b.trans(), m, n, k, alpha, pa, a.ld(), pb, b.ld(), beta, pc, c.ld());
             }
         }
     }

@@ -9,6 +9,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import static org.attentionprobe.testing.Arrays2.assertClose;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link BlasProduct} against a product written out in double loops, for every way its operands can lie: transposed or
@@ -62,12 +63,30 @@ class BlasProductTest {
         INDArray q = qkv.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)).permute(0, 2, 1, 3);   // [B, H, L, d]
         INDArray k = qkv.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(1)).permute(0, 2, 1, 3);
         check(q, k, false, true, 0.5, "q · kᵀ per head");
-        INDArray merged = Nd4j.create(DataType.FLOAT, b, l, h, d);
+        INDArray merged = Nd4j.create(DataType.FLOAT, b, l, h, d).assign(Float.NaN);   // every element must be written
         INDArray a = random(new long[]{b, h, l, l}, 10);
         BlasProduct intoMerged = BlasProduct.of("matmul", a, q, merged.permute(0, 2, 1, 3), false, false, 1.0);
         assertNotNull(intoMerged, "A · v into the heads-merged layout");
         intoMerged.exec(null);
+        intoMerged.exec(null);   // a second run writes the same result (it does not add to the first)
         assertClose(naive(a, q, false, false, 1.0).permute(0, 2, 1, 3), merged, ATOL, "A · v written through a permuted view");
+    }
+
+    @Test
+    void aResultWithGapsLeavesTheGapsAlone() {
+        INDArray wide = Nd4j.create(DataType.FLOAT, 3, 7).assign(Float.NaN);
+        INDArray z = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(2, 6));   // [3, 4], rows 7 apart
+        INDArray x = random(new long[]{3, 5}, 13);
+        INDArray y = random(new long[]{5, 4}, 14);
+        BlasProduct product = BlasProduct.of("matmul", x, y, z, false, false, 1.0);
+        assertNotNull(product);
+        product.exec(null);
+        assertClose(naive(x, y, false, false, 1.0), z, ATOL, "a result with gaps between its rows");
+        for (int i = 0; i < 3; i++) {
+            for (int j : new int[]{0, 1, 6}) {
+                assertTrue(Float.isNaN(wide.getFloat(i, j)), "element (" + i + ", " + j + ") outside the result was written");
+            }
+        }
     }
 
     @Test
@@ -91,6 +110,7 @@ class BlasProductTest {
         BlasProduct product = BlasProduct.of("matmul", x, y, z, tx, ty, alpha);
         assertNotNull(product, what);
         product.exec(null);
+        product.exec(null);   // a second run writes the same result (it does not add to the first)
         assertClose(expected, z, ATOL, what);
     }
 
