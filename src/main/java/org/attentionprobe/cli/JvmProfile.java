@@ -6,27 +6,23 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What kind of run a command line is, for the JVM {@link Launcher} starts it in. Measured on the bundled models
- * (docs/speed.md): a run of seconds spends more CPU compiling with C2 than C2's code ever gives back, so short runs
- * keep to the C1 compiler; a corpus run keeps C2 for its hottest code, which pays off over thousands of rows.
+ * What kind of run a command line is, for the JVM {@link Launcher} starts it in. Every kind keeps to the C1 compiler:
+ * measured on the bundled models (docs/speed.md), the work is in native code, and C2 spends more CPU compiling the Java
+ * around it than its code gives back, on the cores the work needs. Short runs get the serial collector, corpus runs the
+ * parallel one with a bounded young generation.
  */
 enum JvmProfile {
-    /** One review or a few, and {@code verify}: C1 only, the serial collector. */
-    SHORT("short", true),
-    /** {@code --explain} or {@code --report}: the gradient graph's start dominates; C1 only, the serial collector. */
-    EXPLAIN("explain", true),
+    /** One review or a few, and {@code verify}: the serial collector. */
+    SHORT("short", false),
+    /** {@code --explain} or {@code --report}: the gradient graph's start dominates; the serial collector. */
+    EXPLAIN("explain", false),
     /**
-     * {@code --tokens-file}, {@code --reviews}, {@code --all}: both compilers, C2 only for code ten times hotter than
-     * its defaults ask ({@link #LATE_C2}), and the parallel collector with a young generation of 128 MB. C1 alone was
-     * faster at 25,000 rows and slower at 100,000; C2 this late is as fast as C1 alone at 25,000 (with its defaults,
-     * C2 compiles start-up code that never runs again) and as the defaults at 100,000. The default collector grew
-     * the process to 0.9 GB at 25,000 rows and 2.1 GB at 100,000; this one to 0.5 and 0.8 GB, no slower.
+     * {@code --tokens-file}, {@code --reviews}, {@code --all}: the parallel collector with a young generation of
+     * 128 MB (the default collector grew the process to 0.9 GB at 25,000 rows and 2.1 GB at 100,000; this one to 0.5
+     * and 0.8 GB, no slower). C1 alone took 6.24 s where C2 (started late) took 6.78 s over 25,000 rows, median of
+     * five interleaved runs, and was level at 100,000 (22.3 against 22.6 s).
      */
-    CORPUS("corpus", false);
-
-    /** C2's invocation, loop and compile thresholds at ten times HotSpot's defaults (5,000, 600, 15,000, 40,000). */
-    private static final List<String> LATE_C2 = List.of("-XX:Tier4InvocationThreshold=50000",
-            "-XX:Tier4MinInvocationThreshold=6000", "-XX:Tier4CompileThreshold=150000", "-XX:Tier4BackEdgeThreshold=400000");
+    CORPUS("corpus", true);
 
     private static final Set<String> NO_MODEL = Set.of("-h", "--help", "-V", "--version");
     private static final Set<String> CORPUS_INPUTS = Set.of("--tokens-file", "--reviews", "--all");
@@ -34,11 +30,11 @@ enum JvmProfile {
 
     /** Names the class-data archive this kind of run loads its classes from. */
     final String archiveName;
-    private final boolean quickCompiler;
+    private final boolean longRun;   // the parallel collector and a bounded young generation
 
-    JvmProfile(String archiveName, boolean quickCompiler) {
+    JvmProfile(String archiveName, boolean longRun) {
         this.archiveName = archiveName;
-        this.quickCompiler = quickCompiler;
+        this.longRun = longRun;
     }
 
     /**
@@ -68,15 +64,11 @@ enum JvmProfile {
      */
     List<String> jvmOptions(List<String> userOptions) {
         List<String> options = new ArrayList<>();
-        if (quickCompiler) {
-            options.add("-XX:TieredStopAtLevel=1");
-        } else {
-            options.addAll(LATE_C2);
-        }
+        options.add("-XX:TieredStopAtLevel=1");
         if (!choosesCollector(userOptions)) {
-            options.add(quickCompiler ? "-XX:+UseSerialGC" : "-XX:+UseParallelGC");
+            options.add(longRun ? "-XX:+UseParallelGC" : "-XX:+UseSerialGC");
         }
-        if (!quickCompiler && !sizesHeap(userOptions)) {
+        if (longRun && !sizesHeap(userOptions)) {
             options.add("-Xmn128m");
         }
         return options;
