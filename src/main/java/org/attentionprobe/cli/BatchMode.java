@@ -5,6 +5,8 @@ import org.attentionprobe.ModelOutput;
 import org.attentionprobe.ModelRunner;
 import org.attentionprobe.TransformerModel;
 import org.attentionprobe.data.Sequences;
+import org.attentionprobe.graph.ModelGraph;
+import org.attentionprobe.io.TokenFile;
 import org.attentionprobe.report.AttentionExport;
 import org.attentionprobe.report.JsonReport;
 import org.attentionprobe.report.ProbeReport;
@@ -24,19 +26,25 @@ final class BatchMode {
     private BatchMode() {
     }
 
-    /** Pads or truncates every row {@code [B][any]} to {@code [B][L]} like pad_sequences, checks the ids, and says what was fitted. */
-    static int[][] fitAndCheck(TransformerModel m, int[][] raw, PrintWriter err) {
+    /**
+     * Checks a token file's ids for the model ({@link TokenFile#check}: whole numbers, int32, inside the vocabulary
+     * where the model reads them) and says how its rows are fitted to the model's length, like pad_sequences.
+     */
+    static void check(TransformerModel m, TokenFile tokens, PrintWriter err) {
         int length = m.summary().sequenceLength();
+        int n = tokens.length();
+        tokens.check(m.summary().vocabSize(), p -> p - n + length >= 0 ? p - n + length : -1, ModelGraph::badTokenId);
+        if (n != length) {
+            err.printf("note: the model reads %d tokens; %d sequence(s) were left-padded with 0 and %d truncated to their last %d ids "
+                    + "(like keras.utils.pad_sequences)%n", length, n < length ? tokens.rows() : 0, n > length ? tokens.rows() : 0, length);
+        }
+    }
+
+    /** Every row {@code [B][n]} padded or truncated to {@code [B][L]} like pad_sequences (rows of length L as they are). */
+    static int[][] fit(int[][] raw, int length) {
         int[][] out = new int[raw.length][];
         for (int i = 0; i < raw.length; i++) {
             out[i] = raw[i].length == length ? raw[i] : Sequences.padPre(raw[i], length);
-        }
-        m.graph().checkTokens(Nd4j.createFromArray(out));
-        long padded = Arrays.stream(raw).filter(r -> r.length < length).count();
-        long truncated = Arrays.stream(raw).filter(r -> r.length > length).count();
-        if (padded + truncated > 0) {
-            err.printf("note: the model reads %d tokens; %d sequence(s) were left-padded with 0 and %d truncated to their last %d ids "
-                    + "(like keras.utils.pad_sequences)%n", length, padded, truncated, length);
         }
         return out;
     }

@@ -10,6 +10,7 @@ import org.attentionprobe.explain.Explanation;
 import org.attentionprobe.graph.BatchRunner;
 import org.attentionprobe.graph.ModelSummary;
 import org.attentionprobe.io.AtomicFiles;
+import org.attentionprobe.io.TokenFile;
 import org.attentionprobe.keras.FilePreflight;
 import org.attentionprobe.probe.AttentionProbe;
 import org.attentionprobe.probe.Corpus;
@@ -167,32 +168,42 @@ public final class ProbeCommand implements Callable<Integer> {
     private int run(ModelLoader.Pending pending, PrintWriter out, PrintWriter err) {
         ReviewFolder data = dataDir != null ? ReviewFolder.open(dataDir) : ReviewFolder.besideModel(model).orElse(null);
         int padId = data == null ? 0 : data.meta().padId();
-        int[][] fileRows = input.tokensFile == null ? null : Sequences.readNpy(input.tokensFile);
-        if (fileRows != null) {
-            checkRow(fileRows.length);
-            checkOneSequenceOutputs(row == null ? fileRows.length : 1, input.tokensFile.getFileName() + " holds", "pick one with --row N");
+        if (input.tokensFile != null) {
+            FilePreflight.requireReadableFile(input.tokensFile, "token file");
         }
-        Mode mode = mode(fileRows == null ? 0 : fileRows.length);
-        // stored reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
-        List<ProbeInput> typed = input.reviews != null ? reviewInputs(data)
-                : input.tokens != null ? List.of(ProbeInput.ofTokens("tokens", Sequences.parseIds(input.tokens), padId))
-                : null;
-        Corpus stored = mode == Mode.STORED_CORPUS ? corpusArgs.reviews(input, data, model) : null;
-        Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
-        try (TransformerModel m = pending.open(err)) {
-            AttentionProbe probe = AttentionProbe.of(m, data);
-            List<HeadRef> heads = HeadRef.select(m.summary(), block, head);
-            int[][] fitted = fileRows == null ? null : BatchMode.fitAndCheck(m, fileRows, err);   // [B][L]
-            String fileName = input.tokensFile == null ? null : input.tokensFile.getFileName().toString();
-            switch (mode) {
-                case STORED_CORPUS -> runCorpus(m, probe, stored, heads, out, err);
-                case FILE_CORPUS -> runCorpus(m, probe, Corpus.rows(fileName, fileRows, fitted, padId), heads, out, err);
-                case FILE_ROWS -> BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
-                case SEQUENCES -> {
-                    List<ProbeInput> inputs = typed != null ? typed
-                            : fitted != null ? fileInputs(fileName, fileRows, fitted, padId)
-                            : List.of(probe.textInput(input.text));
-                    runSequences(m, probe, inputs, heads, exportTo, padId, out, err);
+        try (TokenFile tokens = input.tokensFile == null ? null : TokenFile.open(input.tokensFile)) {
+            if (tokens != null) {
+                checkRow(tokens.rows());
+                checkOneSequenceOutputs(row == null ? tokens.rows() : 1, input.tokensFile.getFileName() + " holds", "pick one with --row N");
+            }
+            Mode mode = mode(tokens == null ? 0 : tokens.rows());
+            // stored reviews and typed ids are checked before the (slower) model opens; texts and token files need the model
+            List<ProbeInput> typed = input.reviews != null ? reviewInputs(data)
+                    : input.tokens != null ? List.of(ProbeInput.ofTokens("tokens", Sequences.parseIds(input.tokens), padId))
+                    : null;
+            Corpus stored = mode == Mode.STORED_CORPUS ? corpusArgs.reviews(input, data, model) : null;
+            Path exportTo = exportDir == null ? null : AtomicFiles.outputDirectory(exportDir);
+            try (TransformerModel m = pending.open(err)) {
+                AttentionProbe probe = AttentionProbe.of(m, data);
+                List<HeadRef> heads = HeadRef.select(m.summary(), block, head);
+                if (tokens != null) {
+                    BatchMode.check(m, tokens, err);
+                }
+                String fileName = input.tokensFile == null ? null : input.tokensFile.getFileName().toString();
+                int length = m.summary().sequenceLength();
+                // a corpus reads its rows from the file as it goes; the other modes take a few rows, read here
+                int[][] raw = tokens == null || mode == Mode.FILE_CORPUS ? null : tokens.readAll();   // [B][n]
+                int[][] fitted = raw == null ? null : BatchMode.fit(raw, length);                      // [B][L]
+                switch (mode) {
+                    case STORED_CORPUS -> runCorpus(m, probe, stored, heads, out, err);
+                    case FILE_CORPUS -> runCorpus(m, probe, Corpus.rows(fileName, tokens, length, padId), heads, out, err);
+                    case FILE_ROWS -> BatchMode.run(m, probe.classNames(), model, fitted, batchSize, exportTo, json, out, err);
+                    case SEQUENCES -> {
+                        List<ProbeInput> inputs = typed != null ? typed
+                                : fitted != null ? fileInputs(fileName, raw, fitted, padId)
+                                : List.of(probe.textInput(input.text));
+                        runSequences(m, probe, inputs, heads, exportTo, padId, out, err);
+                    }
                 }
             }
         }

@@ -2,11 +2,7 @@ package org.attentionprobe.data;
 
 import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.errors.InvalidInputException;
-import org.attentionprobe.io.NativeArrays;
-import org.attentionprobe.io.Npy;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.attentionprobe.io.TokenFile;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -45,35 +41,15 @@ public final class Sequences {
         return ids;
     }
 
-    /** Reads int32/int64 token ids {@code [B, L]} or {@code [L]} from an {@code .npy} file. */
+    /**
+     * Reads token ids {@code [B, n]} or {@code [n]} from an {@code .npy} file of any integer type, or a float type
+     * holding whole numbers that fit in int32. A corpus is better read row by row ({@link TokenFile}).
+     */
     public static int[][] readNpy(Path file) {
         org.attentionprobe.keras.FilePreflight.requireReadableFile(file, "token file");
-        INDArray a = Npy.read(file);
-        String name = file.getFileName().toString();
-        if (a.rank() != 1 && a.rank() != 2) {
-            throw new InvalidInputException(name + " has shape " + Arrays.toString(a.shape())
-                    + "; expected token ids of shape [batch, length] or [length]");
+        try (TokenFile tokens = TokenFile.open(file)) {
+            tokens.checkValues();
+            return tokens.readAll();
         }
-        if (a.length() == 0) {
-            throw new InvalidInputException(name + " is empty (shape " + Arrays.toString(a.shape()) + "); expected token ids");
-        }
-        if (a.rank() == 1) {
-            a = a.reshape(1, a.length());
-        }
-        if (!a.dataType().isIntType()) {
-            INDArray rounded = Transforms.round(a, true);
-            if (!rounded.equals(a)) {
-                throw new InvalidInputException(name + " holds non-integer values (" + a.dataType()
-                        + "); expected int32 or int64 token ids");
-            }
-        }
-        if (a.dataType() == DataType.LONG || a.dataType() == DataType.UINT32 || !a.dataType().isIntType()) {
-            double max = a.maxNumber().doubleValue();
-            double min = a.minNumber().doubleValue();
-            if (max > Integer.MAX_VALUE || min < Integer.MIN_VALUE) {
-                throw new InvalidInputException(name + " holds token ids outside the int32 range (" + (long) min + " .. " + (long) max + ")");
-            }
-        }
-        return NativeArrays.intRows(a);
     }
 }

@@ -68,6 +68,32 @@ public final class Npy {
 
     /** Reads an {@code .npy} stream; {@code what} names it in messages. */
     public static INDArray read(InputStream in, String what) throws IOException {
+        Header h = header(in, what);
+        long bytes = h.dataBytes();
+        byte[] data = in.readNBytes((int) Math.min(bytes, Integer.MAX_VALUE));
+        if (data.length < bytes) {
+            throw h.truncated(what, data.length);
+        }
+        return h.dtype.toArray(ByteBuffer.wrap(data).order(h.dtype.order), (int) h.count, h.shape);
+    }
+
+    /**
+     * What an {@code .npy} header declares: the element type, the shape, the element count, and the header's own
+     * length in bytes (where the data starts).
+     */
+    record Header(Dtype dtype, String descr, long[] shape, long count, long dataStart) {
+        long dataBytes() {
+            return count * dtype.size;
+        }
+
+        InvalidInputException truncated(String what, long bytesThatFollow) {
+            return new InvalidInputException(what + " is truncated: its header declares shape " + Shapes.format(shape) + " of " + descr
+                    + " (" + dataBytes() + " bytes of data) but only " + bytesThatFollow + " bytes follow");
+        }
+    }
+
+    /** Reads an {@code .npy} header, up to where the data starts; {@code what} names the stream in messages. */
+    static Header header(InputStream in, String what) throws IOException {
         byte[] magic = in.readNBytes(8);
         if (magic.length < 8 || !java.util.Arrays.equals(java.util.Arrays.copyOf(magic, 6), MAGIC)) {
             throw new InvalidInputException(what + " is not a numpy .npy file (no \\x93NUMPY header)");
@@ -103,14 +129,7 @@ public final class Npy {
             }
             count *= d;
         }
-        Dtype dtype = Dtype.of(descr, what);
-        long bytes = count * dtype.size;
-        byte[] data = in.readNBytes((int) Math.min(bytes, Integer.MAX_VALUE));
-        if (data.length < bytes) {
-            throw new InvalidInputException(what + " is truncated: its header declares shape " + Shapes.format(shape) + " of " + descr
-                    + " (" + bytes + " bytes of data) but only " + data.length + " bytes follow");
-        }
-        return dtype.toArray(ByteBuffer.wrap(data).order(dtype.order), (int) count, shape);
+        return new Header(Dtype.of(descr, what), descr, shape, count, 8L + len.length + headerLength);
     }
 
     private static String match(Pattern p, String header, String what, String key) {
@@ -136,7 +155,8 @@ public final class Npy {
         }).toArray();
     }
 
-    private enum Dtype {
+    /** An element type numpy writes, and how to read it. */
+    enum Dtype {
         F2("f2", 2), F4("f4", 4), F8("f8", 8), I1("i1", 1), I2("i2", 2), I4("i4", 4), I8("i8", 8),
         U1("u1", 1), U2("u2", 2), U4("u4", 4), B1("b1", 1);
 
@@ -164,6 +184,46 @@ public final class Npy {
                 }
             }
             throw new InvalidInputException(what + " has dtype " + descr + "; expected a numeric array (float or int)");
+        }
+
+        /** Whether it is a floating-point type (its values may have fractions). */
+        boolean isFloat() {
+            return this == F2 || this == F4 || this == F8;
+        }
+
+        /** The ND4J type it reads as, for messages. */
+        DataType dataType() {
+            return switch (this) {
+                case F2 -> DataType.HALF;
+                case F4 -> DataType.FLOAT;
+                case F8 -> DataType.DOUBLE;
+                case I8, U4 -> DataType.LONG;
+                default -> DataType.INT32;
+            };
+        }
+
+        /** Element {@code i} of a little-endian buffer of this type, as a double (exact for every type but large int64). */
+        double doubleAt(ByteBuffer buf, int i) {
+            return switch (this) {
+                case F2 -> halfToFloat(buf.getShort(i * 2));
+                case F4 -> buf.getFloat(i * 4);
+                case F8 -> buf.getDouble(i * 8);
+                default -> longAt(buf, i);
+            };
+        }
+
+        /** Element {@code i} of a little-endian buffer of an integer type. */
+        long longAt(ByteBuffer buf, int i) {
+            return switch (this) {
+                case I1, B1 -> buf.get(i);
+                case U1 -> buf.get(i) & 0xff;
+                case I2 -> buf.getShort(i * 2);
+                case U2 -> buf.getShort(i * 2) & 0xffff;
+                case I4 -> buf.getInt(i * 4);
+                case U4 -> buf.getInt(i * 4) & 0xffffffffL;
+                case I8 -> buf.getLong(i * 8);
+                default -> (long) doubleAt(buf, i);
+            };
         }
 
         INDArray toArray(ByteBuffer buf, int count, long[] shape) {

@@ -4,14 +4,15 @@ import org.attentionprobe.errors.UserInput;
 import org.attentionprobe.data.ProbeInput;
 import org.attentionprobe.data.ReviewSet;
 import org.attentionprobe.errors.InvalidInputException;
+import org.attentionprobe.data.Sequences;
+import org.attentionprobe.io.TokenFile;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The sequences of a corpus run, in order: a range of the stored reviews, all of them, or the rows of a token
- * file. Only token ids are held ({@code int32 [N, L]}, 20 MB for 25,000 reviews of 200 tokens); inputs are made
- * per batch, and the attention is never kept.
+ * file. Inputs are made per batch (a token file's rows are read from it then), and the attention is never kept.
  */
 public final class Corpus {
 
@@ -51,8 +52,19 @@ public final class Corpus {
     }
 
     /**
-     * The rows of a token file, already fitted to the model's length: {@code fitted} {@code [N][L]}; {@code raw}
-     * {@code [N][n]} as read (for each row's length before truncation).
+     * The rows of a token file, read from it as the run asks for them and fitted to the model's {@code length} like
+     * pad_sequences; its ids must have been checked ({@link TokenFile#check}).
+     */
+    public static Corpus rows(String fileName, TokenFile tokens, int length, int padId) {
+        return new Corpus("rows 0.." + (tokens.rows() - 1) + " of " + fileName, 0, tokens.rows(), false, i -> {
+            int[] raw = tokens.row(i);
+            return ProbeInput.ofFileRow(fileName, i, raw, raw.length == length ? raw : Sequences.padPre(raw, length), padId);
+        });
+    }
+
+    /**
+     * The rows of a token file held in memory, already fitted to the model's length: {@code fitted} {@code [N][L]};
+     * {@code raw} {@code [N][n]} as read (for each row's length before truncation).
      */
     public static Corpus rows(String fileName, int[][] raw, int[][] fitted, int padId) {
         return new Corpus("rows 0.." + (fitted.length - 1) + " of " + fileName, 0, fitted.length, false,
