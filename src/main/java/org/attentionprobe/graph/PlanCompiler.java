@@ -38,7 +38,8 @@ import java.util.Set;
  * </ol>
  * Some ops become steps of the plan's own instead of libnd4j's: an embedding lookup as row copies
  * ({@link ExecutionPlan.GatherRows}); matrix products, sums and means over one axis as direct OpenBLAS calls
- * ({@link BlasProduct}, where measured faster); a product read only by a permute writes the permute's result itself.
+ * ({@link BlasProduct}, where measured faster); a product read only by a permute writes the permute's result itself;
+ * a product's backward op ({@code matmul_bp}) as one product per gradient that is read.
  */
 final class PlanCompiler {
     private static final int FOREVER = Integer.MAX_VALUE;
@@ -338,13 +339,13 @@ final class PlanCompiler {
     }
 
     /**
-     * A backward op of which one output is read (the other is a weight's gradient nobody asked for), laid out as the
-     * steps computing just that output; null to run the op as it is. SameDiff's gradient function computes every
-     * weight's gradient: for a pass that wants the input's, this halves each dense layer's backward product.
+     * A backward op laid out as the steps computing just the outputs that are read; null to run the op as it is.
      * <ul>
-     *   <li>{@code matmul_bp} of {@code z = x · y} (no transposes, no broadcast batch dimensions),
-     *       {@code (x, y, ∂L/∂z) → (∂L/∂x, ∂L/∂y)}: {@code ∂L/∂x = ∂L/∂z · yᵀ} or {@code ∂L/∂y = xᵀ · ∂L/∂z}, one
-     *       {@code matmul} with a transpose flag;</li>
+     *   <li>{@code matmul_bp} of {@code z = op(x) · op(y)} (transposes allowed, no broadcast batch dimensions, no
+     *       scaling), {@code (x, y, ∂L/∂z) → (∂L/∂x, ∂L/∂y)}, each gradient one product ({@link #gradientProduct}).
+     *       SameDiff's gradient function computes every weight's gradient: for a pass that wants the input's, this
+     *       halves each dense layer's backward product. When both are read (attention's two products), both are
+     *       direct OpenBLAS calls ({@link BlasProduct}) where they can be, else the op runs as it is.</li>
      *   <li>{@code add_bp} of a broadcast bias whose gradient is not read: {@code ∂L/∂x} is {@code ∂L/∂z} as it is.</li>
      * </ul>
      */
@@ -354,9 +355,7 @@ final class PlanCompiler {
             return null;
         }
         boolean[] read = {lastUse.containsKey(outs.get(0)), lastUse.containsKey(outs.get(1))};
-        if (read[0] == read[1]) {
-            // both read: libnd4j's matmul_bp is as fast as the two products (Aᵀ · ∂L/∂z is the slow one), and as
-            // direct OpenBLAS calls (BlasProduct) slower: 9.8 against 8.6 ms for attention's A · v at 26 path points
+        if (!read[0] && !read[1]) {
             return null;
         }
         INDArray x = in[0];
@@ -367,10 +366,17 @@ final class PlanCompiler {
             return List.of();
         }
         if (!"matmul_bp".equals(fn.opName()) || !(fn instanceof DynamicCustomOp custom)
-                || Arrays.stream(custom.iArgs()).anyMatch(t -> t != 0) || custom.tArgs().length > 0
+                || custom.iArgs().length > 3 || (custom.iArgs().length == 3 && custom.iArgs()[2] != 0)
+                || custom.tArgs().length > 0
                 || x.rank() < 2 || x.rank() != y.rank() || x.rank() != eps.rank()
                 || !Arrays.equals(Arrays.copyOf(x.shape(), x.rank() - 2), Arrays.copyOf(y.shape(), y.rank() - 2))
                 || !sameLayout(x, shapes.get(outs.get(0))) || !sameLayout(y, shapes.get(outs.get(1)))) {
+            return null;
+        }
+        boolean tx = custom.iArgs().length > 0 && custom.iArgs()[0] != 0;
+        boolean ty = custom.iArgs().length > 1 && custom.iArgs()[1] != 0;
+        boolean both = read[0] && read[1];
+        if (both && !(prefersBlas(x) && prefersBlas(y))) {
             return null;
         }
         List<ExecutionPlan.Step> steps = new ArrayList<>();
@@ -378,25 +384,88 @@ final class PlanCompiler {
             if (!read[o]) {
                 continue;
             }
-            Shape shape = shapes.get(outs.get(o));
-            INDArray out = allocate(outs.get(o), shape.type(), shape.shape(), lastUse.get(outs.get(o)));
-            INDArray[] operands = o == 0 ? new INDArray[]{eps, y} : new INDArray[]{x, eps};
-            long[] transposes = o == 0 ? new long[]{0, 1, 0} : new long[]{1, 0, 0};
-            BlasProduct product = prefersBlas(out)
-                    ? BlasProduct.of("matmul", operands[0], operands[1], out, transposes[0] != 0, transposes[1] != 0, 1.0) : null;
-            if (product != null) {
-                steps.add(product);
-                continue;
+            ExecutionPlan.Step step = gradientProduct(outs.get(o), o == 0, x, y, eps, tx, ty, shapes.get(outs.get(o)), lastUse, !both);
+            if (step == null) {   // only when both are read: the op computes them both
+                for (int done = 0; done < o; done++) {
+                    if (read[done]) {
+                        unallocate(outs.get(done));
+                    }
+                }
+                return null;
             }
-            OpContext ctx = Nd4j.getExecutioner().buildContext();
-            ctx.setArgs(operands, transposes, new DataType[0], new double[0], new boolean[0]);
-            ctx.setOutputArrays(out);
-            if (out.length() < SMALL_OP) {
-                ctx.allowHelpers(false);
-            }
-            steps.add(new ExecutionPlan.OpStep(new org.nd4j.linalg.api.ops.impl.reduce.Mmul(), ctx));
+            steps.add(step);
         }
         return steps;
+    }
+
+    /**
+     * One gradient of {@code z = op(x) · op(y)} as one product, from {@code ε = ∂L/∂z}: {@code ∂L/∂x = ε · op(y)ᵀ}
+     * ({@code op(y) · εᵀ} when x is transposed), {@code ∂L/∂y = op(x)ᵀ · ε} ({@code εᵀ · op(x)} when y is), into an
+     * array it allocates for {@code name}. It is direct OpenBLAS calls where they are the faster ({@link #prefersBlas})
+     * and take the arrays; otherwise libnd4j's {@code matmul} when {@code opAllowed}, else null (nothing allocated).
+     *
+     * <p>Where the product's left operand would be transposed ({@code Aᵀ · ∂L/∂z} and {@code ∂Sᵀ · q} in attention),
+     * OpenBLAS computes the transposed result instead, {@code op(b)ᵀ · a}, into a buffer laid out transposed, and the
+     * gradient is a transposing view of it: OpenBLAS packs a transposed left operand slowly (52 products of
+     * 200 × 200 × 32 out of cache: 5.1 against 3.4 ms).
+     */
+    private ExecutionPlan.Step gradientProduct(String name, boolean ofX, INDArray x, INDArray y, INDArray eps, boolean tx, boolean ty,
+                                               Shape shape, Map<String, Integer> lastUse, boolean opAllowed) {
+        INDArray a;
+        INDArray b;
+        boolean ta;
+        boolean tb;
+        if (ofX) {
+            a = tx ? y : eps;
+            b = tx ? eps : y;
+            ta = tx && ty;
+            tb = tx || !ty;
+        } else {
+            a = ty ? eps : x;
+            b = ty ? x : eps;
+            ta = ty || !tx;
+            tb = ty && tx;
+        }
+        int r = shape.shape().length;
+        if (ta && r >= 2 && prefersBlas(a)) {
+            long[] swapped = shape.shape().clone();
+            swapped[r - 2] = shape.shape()[r - 1];
+            swapped[r - 1] = shape.shape()[r - 2];
+            INDArray outT = allocate(name, shape.type(), swapped, lastUse.get(name));
+            BlasProduct product = BlasProduct.of("matmul", b, a, outT, !tb, false, 1.0);
+            if (product != null) {
+                arrays.put(name, outT.permute(swapLastTwo(r)));
+                return product;
+            }
+            unallocate(name);
+        }
+        INDArray out = allocate(name, shape.type(), shape.shape(), lastUse.get(name));
+        BlasProduct product = prefersBlas(out) ? BlasProduct.of("matmul", a, b, out, ta, tb, 1.0) : null;
+        if (product != null) {
+            return product;
+        }
+        if (!opAllowed) {
+            unallocate(name);
+            return null;
+        }
+        OpContext ctx = Nd4j.getExecutioner().buildContext();
+        ctx.setArgs(new INDArray[]{a, b}, new long[]{ta ? 1 : 0, tb ? 1 : 0, 0}, new DataType[0], new double[0], new boolean[0]);
+        ctx.setOutputArrays(out);
+        if (out.length() < SMALL_OP) {
+            ctx.allowHelpers(false);
+        }
+        return new ExecutionPlan.OpStep(new org.nd4j.linalg.api.ops.impl.reduce.Mmul(), ctx);
+    }
+
+    /** The permutation {@code (0, 1, ..., r - 1, r - 2)}: swaps the last two dimensions. */
+    private static int[] swapLastTwo(int rank) {
+        int[] p = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            p[d] = d;
+        }
+        p[rank - 2] = rank - 1;
+        p[rank - 1] = rank - 2;
+        return p;
     }
 
     /** An array that can stand for an output of this shape and type. */
