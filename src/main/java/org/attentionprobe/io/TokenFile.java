@@ -3,7 +3,6 @@ package org.attentionprobe.io;
 import org.attentionprobe.errors.InvalidInputException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
@@ -11,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The token ids of an {@code .npy} file, {@code [rows, length]} or {@code [length]} (one row), of any integer type or
@@ -88,7 +88,7 @@ public final class TokenFile implements AutoCloseable {
      *
      * @throws InvalidInputException naming the first id (by row, then model position) that fails, or the file's range
      */
-    public void check(long vocab, java.util.function.IntUnaryOperator fitted, IdCheck badId) {
+    public void check(long vocab, IntUnaryOperator fitted, IdCheck badId) {
         boolean whole = true;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
@@ -101,7 +101,7 @@ public final class TokenFile implements AutoCloseable {
             ByteBuffer buf = read(first, count);
             for (int i = 0; i < count * length; i++) {
                 double v = dtype.doubleAt(buf, i);
-                whole &= v == Math.rint(v);   // false for NaN and the infinities too
+                whole &= v == Math.rint(v);   // false for NaN; the infinities fail the int32 range below
                 min = Math.min(min, v);
                 max = Math.max(max, v);
                 int at = fitted.applyAsInt(i % length);
@@ -165,7 +165,7 @@ public final class TokenFile implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot read row " + first + " of " + name + ": " + e.getMessage(), e);
         }
         return buf;
     }
