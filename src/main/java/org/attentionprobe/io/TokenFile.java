@@ -89,6 +89,10 @@ public final class TokenFile implements AutoCloseable {
      * @throws InvalidInputException naming the first id (by row, then model position) that fails, or the file's range
      */
     public void check(long vocab, IntUnaryOperator fitted, IdCheck badId) {
+        int[] modelPosition = new int[length];   // per position in a row: the model's, or -1
+        for (int p = 0; p < length; p++) {
+            modelPosition[p] = fitted.applyAsInt(p);
+        }
         boolean whole = true;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
@@ -96,19 +100,28 @@ public final class TokenFile implements AutoCloseable {
         int badRow = -1;
         int badPosition = -1;
         int rowsPerRead = Math.max(1, SCAN_BYTES / (length * dtype.size));
-        for (int first = 0; first < rows; first += rowsPerRead) {
+        // int32, the usual type: whole numbers in range by type, read in bulk, and the first bad id ends the scan
+        boolean int32 = dtype == Npy.Dtype.I4;
+        int[] ints = int32 ? new int[rowsPerRead * length] : null;
+        for (int first = 0; first < rows && !(int32 && badRow >= 0); first += rowsPerRead) {
             int count = Math.min(rowsPerRead, rows - first);
             ByteBuffer buf = read(first, count);
-            for (int i = 0; i < count * length; i++) {
-                double v = dtype.doubleAt(buf, i);
-                whole &= v == Math.rint(v);   // false for NaN; the infinities fail the int32 range below
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-                int at = fitted.applyAsInt(i % length);
-                if (badRow < 0 && at >= 0 && (v < 0 || v >= vocab) && v == Math.rint(v)) {
-                    badRow = first + i / length;
-                    badPosition = at;
-                    badValue = (long) v;
+            if (int32) {
+                buf.asIntBuffer().get(ints, 0, count * length);
+            }
+            for (int i = 0, r = 0; r < count; r++) {
+                for (int p = 0; p < length; p++, i++) {
+                    double v = int32 ? ints[i] : dtype.doubleAt(buf, i);
+                    if (!int32) {
+                        whole &= v == Math.rint(v);   // false for NaN; the infinities fail the int32 range below
+                        min = Math.min(min, v);
+                        max = Math.max(max, v);
+                    }
+                    if (badRow < 0 && modelPosition[p] >= 0 && (v < 0 || v >= vocab) && v == Math.rint(v)) {
+                        badRow = first + r;
+                        badPosition = modelPosition[p];
+                        badValue = (long) v;
+                    }
                 }
             }
         }
@@ -138,6 +151,10 @@ public final class TokenFile implements AutoCloseable {
     public int[] row(int r) {
         ByteBuffer buf = read(r, 1);
         int[] ids = new int[length];
+        if (dtype == Npy.Dtype.I4) {
+            buf.asIntBuffer().get(ids);
+            return ids;
+        }
         for (int i = 0; i < length; i++) {
             ids[i] = (int) dtype.longAt(buf, i);
         }
@@ -167,7 +184,7 @@ public final class TokenFile implements AutoCloseable {
         } catch (IOException e) {
             throw new InvalidInputException("cannot read row " + first + " of " + name + ": " + e.getMessage(), e);
         }
-        return buf;
+        return buf.rewind();
     }
 
     @Override

@@ -80,6 +80,21 @@ class TokenFileTest {
     }
 
     @Test
+    void aValueOutsideInt32IsNamedBeforeAnIdOutsideTheVocabularyThatComesFirst() throws IOException {
+        Path file = tmp.resolve("i8.npy");
+        npy("i8.npy", "<i8", "(3,)", 8, v -> ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v), new int[]{600, 1, 0});
+        // the third id as a long past int32 (the helper takes ints)
+        byte[] data = Files.readAllBytes(file);
+        ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putLong(data.length - 8, 1L << 40);
+        Files.write(file, data);
+        try (TokenFile tokens = TokenFile.open(file)) {
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> tokens.check(500, p -> p, (id, vocab, where) -> new InvalidInputException("id " + id + " " + where)));
+            assertEquals("i8.npy holds token ids outside the int32 range (1 .. 1099511627776)", e.getMessage());
+        }
+    }
+
+    @Test
     void threadsReadRowsAtTheSameTime() throws Exception {
         Path reviews = TestData.IMDB.resolve("reviews.npy");
         try (TokenFile tokens = TokenFile.open(reviews)) {
