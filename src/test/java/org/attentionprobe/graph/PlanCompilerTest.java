@@ -105,6 +105,11 @@ class PlanCompilerTest {
                         List<String> steps = plan.describe();
                         assertTrue(steps.stream().noneMatch(st -> st.startsWith("matmul_bp")), what + ": the products replace matmul_bp: " + steps);
                     }
+                    for (String one : List.of("dv1", "dv2")) {   // one gradient read: one product
+                        try (ExecutionPlan plan = ExecutionPlan.compile(grad, "tokens", batch, LENGTH, Map.of(one, outputs.get(one)), Map.of())) {
+                            assertClose(reference.get(one.substring(1)), plan.run(ids).get(one), 1e-5, what + ": " + one + " alone at batch " + batch);
+                        }
+                    }
                 }
             }
         }
