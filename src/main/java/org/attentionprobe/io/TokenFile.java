@@ -55,12 +55,15 @@ public final class TokenFile implements AutoCloseable {
             if (h.count() == 0) {
                 throw new InvalidInputException(name + " is empty (shape " + Arrays.toString(h.shape()) + "); expected token ids");
             }
+            int rows = h.shape().length == 1 ? 1 : (int) h.shape()[0];   // count < 2^31 (Npy.header)
+            int length = (int) h.shape()[h.shape().length - 1];
+            if ((long) length * h.dtype().size > Integer.MAX_VALUE - 8) {   // one row is read into one buffer
+                throw new InvalidInputException(name + " has rows of " + length + " ids (" + h.descr() + "), more than this tool reads in one row");
+            }
             long follow = channel.size() - h.dataStart();
             if (follow < h.dataBytes()) {
                 throw h.truncated(name, follow);
             }
-            int rows = h.shape().length == 1 ? 1 : (int) h.shape()[0];   // count < 2^31 (Npy.header)
-            int length = (int) h.shape()[h.shape().length - 1];
             TokenFile opened = new TokenFile(name, channel, h.dtype(), h.dataStart(), rows, length);
             channel = null;
             return opened;

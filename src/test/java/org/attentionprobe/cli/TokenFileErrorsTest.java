@@ -116,6 +116,8 @@ class TokenFileErrorsTest {
         assertOneLineError(cutMagic, "cut-magic.npy is not a numpy .npy file");
         assertOneLineError(npy("overflow.npy", "<i4", false, "(4294967296, 4294967296)", new byte[0]),
                 "overflow.npy declares shape (4294967296, 4294967296), more elements than this tool reads");
+        assertOneLineError(npy("huge-row.npy", "<i8", false, "(300000000,)", longs(1, 2)),
+                "huge-row.npy has rows of 300000000 ids (<i8), more than this tool reads in one row");
         assertOneLineError(npy("structured.npy", "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,), }", ints(1)),
                 "structured.npy has a .npy header without 'descr'");
         Path v9 = npy("version9.npy", "<i4", false, "(1,)", ints(1));
