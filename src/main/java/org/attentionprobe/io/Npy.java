@@ -186,11 +186,6 @@ public final class Npy {
             throw new InvalidInputException(what + " has dtype " + descr + "; expected a numeric array (float or int)");
         }
 
-        /** Whether it is a floating-point type (its values may have fractions). */
-        boolean isFloat() {
-            return this == F2 || this == F4 || this == F8;
-        }
-
         /** The ND4J type it reads as, for messages. */
         DataType dataType() {
             return switch (this) {
@@ -253,20 +248,14 @@ public final class Npy {
                 case U4 -> {
                     long[] v = new long[count];
                     for (int i = 0; i < count; i++) {
-                        v[i] = buf.getInt() & 0xffffffffL;
+                        v[i] = longAt(buf, i);
                     }
                     yield Nd4j.createFromArray(v).reshape(shape);
                 }
                 default -> {
                     int[] v = new int[count];
                     for (int i = 0; i < count; i++) {
-                        v[i] = switch (this) {
-                            case I1, B1 -> buf.get();
-                            case U1 -> buf.get() & 0xff;
-                            case I2 -> buf.getShort();
-                            case U2 -> buf.getShort() & 0xffff;
-                            default -> buf.getInt();
-                        };
+                        v[i] = (int) longAt(buf, i);   // int8/16/32 and uint8/16: all fit
                     }
                     yield Nd4j.createFromArray(v).reshape(shape);
                 }
