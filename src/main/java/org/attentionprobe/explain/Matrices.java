@@ -1,5 +1,6 @@
 package org.attentionprobe.explain;
 
+import org.attentionprobe.io.NativeArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -117,10 +118,7 @@ final class Matrices {
         }
         // a float array (every gradient and attention here): one bulk copy out of native memory, then widened; the
         // buffer's element-wise getDouble cost more than the products it feeds
-        INDArray c = a.dup('c');
-        float[] f = new float[Math.toIntExact(c.length())];
-        c.data().asNioFloat().get(f);
-        java.lang.ref.Reference.reachabilityFence(c);   // the buffer does not hold c, whose memory it reads
+        float[] f = NativeArrays.floatValues(a);
         double[] out = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             out[i] = f[i];

@@ -28,6 +28,18 @@ public final class NativeArrays {
         return a;
     }
 
+    /** Every value of a float array, in row-major order (views and other orders are copied to c order first). */
+    public static float[] floatValues(INDArray array) {
+        if (array.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("expected a float array, got " + array.dataType());
+        }
+        INDArray c = array.dup('c');
+        float[] values = new float[Math.toIntExact(c.length())];
+        c.data().asNioFloat().get(values);
+        Reference.reachabilityFence(c);
+        return values;
+    }
+
     /** A matrix of integers as {@code int[rows][cols]}, its values cast to int32. */
     public static int[][] intRows(INDArray matrix) {
         if (matrix.rank() != 2) {

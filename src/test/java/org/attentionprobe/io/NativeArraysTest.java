@@ -38,6 +38,17 @@ class NativeArraysTest {
     }
 
     @Test
+    void floatValuesOfAnyLayoutMatchTheElementwiseRead() {
+        INDArray a = Nd4j.linspace(DataType.FLOAT, -2, 0.5, 24).reshape(2, 3, 4);
+        for (INDArray v : List.of(a, a.permute(2, 0, 1), a.slice(1).transpose(), a.dup('f'))) {
+            assertArrayEquals(v.dup('c').data().asFloat(), NativeArrays.floatValues(v), 0f, v.shapeInfoToString());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NativeArrays.floatValues(Nd4j.zeros(DataType.DOUBLE, 2)));
+        assertEquals("expected a float array, got DOUBLE", e.getMessage());
+    }
+
+    @Test
     void onlyMatrices() {
         assertThrows(IllegalArgumentException.class, () -> NativeArrays.intRows(Nd4j.zeros(DataType.INT32, 3)));
     }
