@@ -74,7 +74,7 @@ public final class Npy {
         if (data.length < bytes) {
             throw h.truncated(what, data.length);
         }
-        return h.dtype.toArray(ByteBuffer.wrap(data).order(h.dtype.order), (int) h.count, h.shape);
+        return h.dtype.toArray(ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN), (int) h.count, h.shape);
     }
 
     /**
@@ -155,14 +155,13 @@ public final class Npy {
         }).toArray();
     }
 
-    /** An element type numpy writes, and how to read it. */
+    /** An element type numpy writes, and how to read it (little-endian). */
     enum Dtype {
         F2("f2", 2), F4("f4", 4), F8("f8", 8), I1("i1", 1), I2("i2", 2), I4("i4", 4), I8("i8", 8),
         U1("u1", 1), U2("u2", 2), U4("u4", 4), B1("b1", 1);
 
         final String code;
-        final int size;
-        ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+        final int size;   // bytes per element, stored little-endian (of() refuses big-endian files)
 
         Dtype(String code, int size) {
             this.code = code;
