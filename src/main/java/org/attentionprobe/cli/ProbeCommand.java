@@ -191,8 +191,9 @@ public final class ProbeCommand implements Callable<Integer> {
                 }
                 String fileName = input.tokensFile == null ? null : input.tokensFile.getFileName().toString();
                 int length = m.summary().sequenceLength();
-                // a corpus reads its rows from the file as it goes; the other modes take a few rows, read here
-                int[][] raw = tokens == null || mode == Mode.FILE_CORPUS ? null : tokens.readAll();   // [B][n]
+                // a corpus reads its rows from the file as it goes; --row N reads that row; the other modes every row, here
+                int[][] raw = tokens == null || mode == Mode.FILE_CORPUS ? null
+                        : row != null ? new int[][]{tokens.row(row)} : tokens.readAll();               // [B][n]
                 int[][] fitted = raw == null ? null : BatchMode.fit(raw, length);                      // [B][L]
                 switch (mode) {
                     case STORED_CORPUS -> runCorpus(m, probe, stored, heads, out, err);
@@ -210,15 +211,15 @@ public final class ProbeCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** The rows of a token file to report or explain: {@code --row N}, else every row (explanations take several). */
+    /**
+     * The rows of a token file to report or explain, as read: the one {@code --row N} names, else every row
+     * (explanations take several).
+     */
     private List<ProbeInput> fileInputs(String fileName, int[][] raw, int[][] fitted, int padId) {
-        if (row != null || fitted.length == 1) {
-            int r = row == null ? 0 : row;   // checked by checkRow
-            return List.of(ProbeInput.ofFileRow(fileName, r, raw[r], fitted[r], padId));
-        }
         List<ProbeInput> rows = new ArrayList<>();
-        for (int r = 0; r < fitted.length; r++) {
-            rows.add(ProbeInput.ofFileRow(fileName, r, raw[r], fitted[r], padId));
+        for (int i = 0; i < fitted.length; i++) {
+            int r = row == null ? i : row;   // checked by checkRow
+            rows.add(ProbeInput.ofFileRow(fileName, r, raw[i], fitted[i], padId));
         }
         return rows;
     }
